@@ -1,0 +1,45 @@
+"""embedlab: learn and evaluate embeddings, through plugins.
+
+The public API is small and importing it is cheap: torch, ray, gensim and scikit-learn are
+imported only by the components that need them.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from embedlab.config import Component, ExperimentConfig, load_config
+from embedlab.errors import (
+    ConfigError,
+    EmbedlabError,
+    InputError,
+    PluginConflictError,
+    PluginLoadError,
+    UnknownPluginError,
+)
+from embedlab.params import Params
+from embedlab.registry import PluginInfo, PluginWarning, create, hookimpl, plugins
+
+try:
+    __version__ = version("embedlab")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0+unknown"
+
+__all__ = [
+    "Component",
+    "ConfigError",
+    "EmbedlabError",
+    "ExperimentConfig",
+    "InputError",
+    "Params",
+    "PluginConflictError",
+    "PluginInfo",
+    "PluginLoadError",
+    "PluginWarning",
+    "UnknownPluginError",
+    "__version__",
+    "create",
+    "hookimpl",
+    "load_config",
+    "plugins",
+]

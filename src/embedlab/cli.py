@@ -1,0 +1,59 @@
+"""The ``embedlab`` command.
+
+User errors (any :class:`embedlab.EmbedlabError`) print one line on stderr and exit with
+code 2; ``embedlab --debug ...`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+import embedlab
+from embedlab.errors import EmbedlabError
+from embedlab.registry import KINDS
+
+__all__ = ["main"]
+
+
+class _Group(click.Group):
+    """A command group that turns embedlab errors into one line and exit code 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except EmbedlabError as exc:
+            if ctx.find_root().params.get("debug"):
+                raise
+            click.echo(f"embedlab: error: {exc}", err=True)
+            sys.exit(2)
+
+
+@click.group(cls=_Group)
+@click.version_option(embedlab.__version__, prog_name="embedlab")
+@click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
+def main(debug: bool) -> None:
+    """Learn and evaluate embeddings."""
+
+
+def _table(rows: list[list[str]], header: list[str]) -> str:
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in [header, *rows]]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+@main.command("plugins")
+@click.option("--kind", type=click.Choice(list(KINDS)), help="Only this kind of component.")
+@click.option("--json", "as_json", is_flag=True, help="A JSON list with each params schema.")
+def plugins_command(kind: str | None, as_json: bool) -> None:
+    """List every registered component and the distribution it came from."""
+    infos = embedlab.plugins(kind)
+    if as_json:
+        click.echo(json.dumps([info.to_dict() for info in infos], indent=2))
+        return
+    rows = [[i.kind, i.name, i.distribution, i.version, i.summary] for i in infos]
+    click.echo(_table(rows, ["kind", "name", "distribution", "version", "summary"]))

@@ -1,0 +1,103 @@
+"""Hook specifications: one hook per plugin kind.
+
+A plugin is a module (or object) found through the ``embedlab`` entry-point group. It
+implements any of the hooks below with :data:`embedlab.hookimpl` and, inside each, calls
+``register`` once per component::
+
+    import embedlab
+    from pydantic import Field
+
+    class ScaledParams(embedlab.Params):
+        factor: float = Field(2.0, gt=0, description="Multiplier.")
+
+    @embedlab.hookimpl
+    def embedlab_register_metrics(register):
+        register("scaled-accuracy", "my_pkg.metrics:ScaledAccuracy",
+                 params=ScaledParams, summary="Accuracy times a factor.")
+
+``register(name, factory, *, params=None, summary="")`` takes:
+
+``name``
+    The component's name, unique within its kind (``"triplet"``, ``"digits"``).
+``factory``
+    A callable, or an import string ``"package.module:attr"`` that is imported only when
+    the component is created, so listing plugins never imports heavy libraries.
+    It is called with the validated parameters as keyword arguments.
+``params``
+    A :class:`embedlab.Params` subclass (a pydantic model). It validates parameters,
+    documents them, and gives their JSON schema to ``embedlab plugins --json``.
+``summary``
+    One line shown by ``embedlab plugins``.
+
+embedlab's own components are registered through these same hooks and the same entry-point
+group, so every component shows the distribution it came from.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    from embedlab.registry import Register
+
+hookspec = pluggy.HookspecMarker("embedlab")
+
+
+@hookspec
+def embedlab_register_backends(register: Register) -> None:
+    """Register embedding backends (kind ``backend``).
+
+    A backend is a source of embeddings: word-vector backends, whose factory returns an
+    :class:`embedlab.words.WordVectors`, and trainable embedding networks, whose factory
+    returns a ``torch.nn.Module`` mapping a batch of inputs to a batch of embeddings.
+    """
+
+
+@hookspec
+def embedlab_register_miners(register: Register) -> None:
+    """Register miners (kind ``miner``).
+
+    A miner's factory returns a callable ``miner(embeddings, labels)`` that returns a tuple
+    of ``torch.LongTensor`` indices, ``(anchors, positives, negatives)`` for triplet miners,
+    as PyTorch Metric Learning's miners do.
+    """
+
+
+@hookspec
+def embedlab_register_losses(register: Register) -> None:
+    """Register losses (kind ``loss``).
+
+    A loss's factory returns a callable ``loss(embeddings, labels, indices=None)`` that
+    returns a scalar tensor. ``indices`` is a tuple from a miner; ``None`` means every
+    valid triplet or pair in the batch.
+    """
+
+
+@hookspec
+def embedlab_register_metrics(register: Register) -> None:
+    """Register metrics (kind ``metric``).
+
+    A metric's factory returns a callable. Classification metrics take
+    ``(y_true, y_score)``; embedding metrics take ``(embeddings, labels)``. Each returns a
+    float or a mapping of names to floats.
+    """
+
+
+@hookspec
+def embedlab_register_tuners(register: Register) -> None:
+    """Register hyperparameter tuners (kind ``tuner``).
+
+    A tuner's factory returns an object with a ``tune(trainable, space, **settings)``
+    method that returns a :class:`embedlab.tuning.TuneResult`.
+    """
+
+
+@hookspec
+def embedlab_register_datasets(register: Register) -> None:
+    """Register datasets (kind ``dataset``).
+
+    A dataset's factory returns an :class:`embedlab.data.ArrayDataset`: named splits of
+    arrays and integer labels, scaled as the study expects.
+    """

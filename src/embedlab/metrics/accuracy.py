@@ -1,0 +1,58 @@
+"""Accuracy, the simplest classification metric (and the most misleading on imbalanced data)."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike
+from pydantic import Field
+
+from embedlab.errors import InputError
+from embedlab.params import Params
+
+__all__ = ["Accuracy", "AccuracyParams", "as_predictions"]
+
+
+class AccuracyParams(Params):
+    """Parameters of the ``accuracy`` metric."""
+
+    normalize: bool = Field(True, description="Return the fraction correct; False returns the count.")
+
+
+def as_predictions(y_true: ArrayLike, y_score: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``(y_true, y_pred)``, taking the arg-max of ``y_score`` when it holds one column per class.
+
+    Raises
+    ------
+    InputError
+        If the lengths differ or ``y_score`` has more than two dimensions.
+    """
+    true = np.asarray(y_true)
+    score = np.asarray(y_score)
+    if score.ndim not in (1, 2) or true.ndim != 1:
+        raise InputError(
+            f"y_true must be 1-D labels and y_score 1-D labels or 2-D (N, classes) scores; "
+            f"got shapes {true.shape} and {score.shape}"
+        )
+    if len(true) != len(score):
+        raise InputError(f"y_true has {len(true)} rows but y_score has {len(score)}; they must match")
+    return true, score.argmax(axis=1) if score.ndim == 2 else score
+
+
+class Accuracy:
+    """Fraction (or count) of correct predictions, through scikit-learn's ``accuracy_score``.
+
+    Parameters
+    ----------
+    normalize
+        Return the fraction correct; ``False`` returns the count.
+    """
+
+    def __init__(self, normalize: bool = True) -> None:
+        self.normalize = normalize
+
+    def __call__(self, y_true: ArrayLike, y_score: ArrayLike) -> float:
+        """Score predictions: ``y_score`` is labels ``(N,)`` or class scores ``(N, C)``."""
+        from sklearn.metrics import accuracy_score
+
+        true, pred = as_predictions(y_true, y_score)
+        return float(accuracy_score(true, pred, normalize=self.normalize))

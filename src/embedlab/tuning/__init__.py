@@ -1,0 +1,1 @@
+"""Hyperparameter search: search spaces declared in configs, and tuners."""
