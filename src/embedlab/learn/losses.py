@@ -1,0 +1,234 @@
+"""Metric-learning losses: ``triplet``, ``contrastive``, ``multi-similarity``, ``supcon``.
+
+Each loss is called as ``loss(embeddings, labels, indices=None)``. ``indices`` is a miner's
+tuple: ``(a, p, n)`` triplets, or ``(a1, p, a2, n)`` positive and negative pairs, as in
+PyTorch Metric Learning (PML); ``None`` uses every valid triplet or pair of the batch. A batch
+with nothing to learn from (one class, no valid tuple) gives a zero loss whose gradient is zero.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import torch
+import torch.nn.functional as F
+
+from embedlab.errors import InputError
+from embedlab.learn._checks import check_batch, check_indices, validate, zero_loss
+from embedlab.learn.distances import get_distance
+from embedlab.learn.params import (
+    ContrastiveLossParams,
+    MultiSimilarityLossParams,
+    SupConLossParams,
+    TripletLossParams,
+)
+from embedlab.params import Params
+
+__all__ = ["Loss", "TripletLoss", "ContrastiveLoss", "MultiSimilarityLoss", "SupConLoss", "label_masks"]
+
+# Elements of one (chunk, B, B) block when every triplet of a batch is scored.
+_CHUNK_ELEMENTS = 1 << 24
+
+
+def label_masks(labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Boolean ``(B, B)`` masks of positive pairs (same label, not itself) and negative pairs."""
+    same = labels.unsqueeze(1) == labels.unsqueeze(0)
+    positive = same & ~torch.eye(len(labels), dtype=torch.bool, device=labels.device)
+    return positive, ~same
+
+
+def _mean_nonzero(losses: torch.Tensor, anchor: torch.Tensor) -> torch.Tensor:
+    count = (losses > 0).sum()
+    return losses.sum() / count.clamp_min(1) if len(losses) else zero_loss(anchor)
+
+
+class Loss:
+    """Base class: validates parameters and inputs, then calls :meth:`compute`.
+
+    Subclasses set ``params_model`` and implement ``compute``. The trainer calls ``compute``
+    directly, skipping the per-call checks that would synchronise a GPU.
+    """
+
+    params_model: ClassVar[type[Params]] = Params
+    name: ClassVar[str] = "loss"
+
+    def __init__(self, **params: Any) -> None:
+        self.params = validate(self.params_model, f"loss {self.name!r}", params)
+        for key, value in self.params.as_kwargs().items():
+            setattr(self, key, value)
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.params.as_kwargs().items())
+        return f"{type(self).__name__}({args})"
+
+    def __call__(self, embeddings: torch.Tensor, labels: Any, indices: tuple | None = None) -> torch.Tensor:
+        """Return the scalar loss of a batch (see the module docstring for ``indices``)."""
+        embeddings, labels = check_batch(embeddings, labels, f"loss {self.name!r}")
+        if indices is not None:
+            indices = check_indices(indices, len(embeddings), (3, 4), f"loss {self.name!r}")
+            indices = tuple(i.to(embeddings.device) for i in indices)
+        return self.compute(embeddings, labels, indices)
+
+    def compute(
+        self, embeddings: torch.Tensor, labels: torch.Tensor, indices: tuple[torch.Tensor, ...] | None
+    ) -> torch.Tensor:
+        """The loss, without input checks."""
+        raise NotImplementedError  # pragma: no cover - abstract
+
+
+def _pairs(
+    labels: torch.Tensor, indices: tuple[torch.Tensor, ...] | None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Positive and negative pair masks, from every pair (``None``) or from a miner's tuple."""
+    if indices is None:
+        return label_masks(labels)
+    a1, p, a2, n = indices if len(indices) == 4 else (indices[0], indices[1], indices[0], indices[2])
+    size = len(labels)
+    positive = torch.zeros(size, size, dtype=torch.bool, device=labels.device)
+    negative = torch.zeros_like(positive)
+    positive[a1, p] = True
+    negative[a2, n] = True
+    return positive, negative
+
+
+class TripletLoss(Loss):
+    """Triplet margin loss ``max(d(a,p) − d(a,n) + margin, 0)`` (Weinberger & Saul; FaceNet).
+
+    Parameters are those of :class:`~embedlab.learn.params.TripletLossParams`; the defaults
+    are the seed study's (α = 0.4, squared Euclidean, mean). With ``indices=None`` every valid
+    triplet of the batch is scored, in chunks of anchors so memory stays bounded.
+    """
+
+    params_model = TripletLossParams
+    name = "triplet"
+
+    def _per_triplet(self, ap: torch.Tensor, an: torch.Tensor) -> torch.Tensor:
+        violation = ap - an + self.margin
+        return F.softplus(violation) if self.soft else F.relu(violation)
+
+    def compute(
+        self, embeddings: torch.Tensor, labels: torch.Tensor, indices: tuple[torch.Tensor, ...] | None
+    ) -> torch.Tensor:
+        """The reduced triplet loss."""
+        distances = get_distance(self.distance)(embeddings, None)
+        if indices is not None:
+            if len(indices) != 3:
+                raise InputError(
+                    "loss 'triplet': indices must be (anchors, positives, negatives) triplets, got 4 pair "
+                    "tensors; use a triplet miner or the 'contrastive' loss"
+                )
+            a, p, n = indices
+            losses = self._per_triplet(distances[a, p], distances[a, n])
+            return self._reduce(losses, losses.numel(), embeddings)
+        positive, negative = label_masks(labels)
+        size = len(labels)
+        chunk = max(1, _CHUNK_ELEMENTS // max(size * size, 1))
+        total = embeddings.new_zeros(())
+        count = 0
+        nonzero = 0
+        for start in range(0, size, chunk):
+            stop = min(start + chunk, size)
+            valid = positive[start:stop, :, None] & negative[start:stop, None, :]
+            block = self._per_triplet(distances[start:stop, :, None], distances[start:stop, None, :])
+            block = block[valid]
+            total = total + block.sum()
+            count += block.numel()
+            nonzero += int((block > 0).sum())
+        if count == 0:
+            return zero_loss(embeddings)
+        if self.reduction == "sum":
+            return total
+        return total / (count if self.reduction == "mean" else max(nonzero, 1))
+
+    def _reduce(self, losses: torch.Tensor, count: int, embeddings: torch.Tensor) -> torch.Tensor:
+        if count == 0:
+            return zero_loss(embeddings)
+        if self.reduction == "sum":
+            return losses.sum()
+        if self.reduction == "mean":
+            return losses.mean()
+        return _mean_nonzero(losses, embeddings)
+
+
+class ContrastiveLoss(Loss):
+    """Contrastive loss (Hadsell et al. 2006): pull positives within ``pos_margin``, push negatives past ``neg_margin``.
+
+    Positive and negative pair losses are each averaged (``mean-nonzero`` by default, as PML)
+    and then added.
+    """
+
+    params_model = ContrastiveLossParams
+    name = "contrastive"
+
+    def compute(
+        self, embeddings: torch.Tensor, labels: torch.Tensor, indices: tuple[torch.Tensor, ...] | None
+    ) -> torch.Tensor:
+        """The reduced contrastive loss."""
+        distances = get_distance(self.distance)(embeddings, None)
+        if indices is None:
+            positive, negative = label_masks(labels)
+            pos = F.relu(distances[positive] - self.pos_margin)
+            neg = F.relu(self.neg_margin - distances[negative])
+        else:
+            a1, p, a2, n = indices if len(indices) == 4 else (indices[0], indices[1], indices[0], indices[2])
+            pos = F.relu(distances[a1, p] - self.pos_margin)
+            neg = F.relu(self.neg_margin - distances[a2, n])
+        if pos.numel() + neg.numel() == 0:
+            return zero_loss(embeddings)
+        reduce = _mean_nonzero if self.reduction == "mean-nonzero" else lambda x, e: x.mean() if len(x) else zero_loss(e)
+        return reduce(pos, embeddings) + reduce(neg, embeddings)
+
+
+def _logsumexp_plus_one(x: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
+    """``log(1 + Σ_keep exp(x))`` per row; 0 for a row with nothing kept."""
+    x = x.masked_fill(~keep, float("-inf"))
+    x = torch.cat([x, x.new_zeros(len(x), 1)], dim=1)
+    out = torch.logsumexp(x, dim=1)
+    return out.masked_fill(~keep.any(dim=1), 0.0)
+
+
+def _cosine_similarity(embeddings: torch.Tensor) -> torch.Tensor:
+    normalized = F.normalize(embeddings, dim=1)
+    return normalized @ normalized.T
+
+
+class MultiSimilarityLoss(Loss):
+    """Multi-similarity loss (Wang et al. 2019) on cosine similarity, averaged over anchors with a non-zero loss."""
+
+    params_model = MultiSimilarityLossParams
+    name = "multi-similarity"
+
+    def compute(
+        self, embeddings: torch.Tensor, labels: torch.Tensor, indices: tuple[torch.Tensor, ...] | None
+    ) -> torch.Tensor:
+        """The reduced multi-similarity loss."""
+        positive, negative = _pairs(labels, indices)
+        if not (positive.any() or negative.any()):
+            return zero_loss(embeddings)
+        similarity = _cosine_similarity(embeddings)
+        pos = _logsumexp_plus_one(-self.alpha * (similarity - self.base), positive) / self.alpha
+        neg = _logsumexp_plus_one(self.beta * (similarity - self.base), negative) / self.beta
+        return _mean_nonzero(pos + neg, embeddings)
+
+
+class SupConLoss(Loss):
+    """Supervised contrastive loss (Khosla et al. 2020) on cosine similarity over ``temperature``."""
+
+    params_model = SupConLossParams
+    name = "supcon"
+
+    def compute(
+        self, embeddings: torch.Tensor, labels: torch.Tensor, indices: tuple[torch.Tensor, ...] | None
+    ) -> torch.Tensor:
+        """The reduced supervised contrastive loss."""
+        positive, negative = _pairs(labels, indices)
+        if not (positive.any() and negative.any()):
+            return zero_loss(embeddings)
+        logits = _cosine_similarity(embeddings) / self.temperature
+        logits = logits - logits.max(dim=1, keepdim=True).values.detach()
+        keep = positive | negative
+        denominator = torch.logsumexp(logits.masked_fill(~keep, float("-inf")), dim=1, keepdim=True)
+        denominator = denominator.masked_fill(~keep.any(dim=1, keepdim=True), 0.0)
+        log_prob = (logits - denominator).masked_fill(~positive, 0.0)
+        per_anchor = -log_prob.sum(dim=1) / (positive.sum(dim=1) + torch.finfo(logits.dtype).tiny)
+        return _mean_nonzero(per_anchor, embeddings)

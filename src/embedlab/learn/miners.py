@@ -1,0 +1,245 @@
+"""Triplet miners: ``random``, ``batch-all``, ``batch-hard``, ``semihard``, ``distance-weighted``.
+
+A miner is called as ``miner(embeddings, labels)`` and returns ``(anchors, positives,
+negatives)`` LongTensors, as PyTorch Metric Learning's miners do. Mining never builds a
+gradient. Anchors without a positive or without a negative in the batch are skipped.
+
+Every miner except ``batch-all`` works from the ``(B, B)`` distance matrix alone: O(B²)
+memory, plus the triplets it returns. ``semihard`` finds, for each anchor–positive pair, the
+contiguous run of the anchor's negatives (sorted once per anchor) that lies in the semi-hard
+band, by binary search: O(B² log B) time, where PML's miner materialises a B×B×B mask.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import torch
+import torch.nn.functional as F
+
+from embedlab.learn._checks import check_batch, validate
+from embedlab.learn.distances import euclidean, get_distance
+from embedlab.learn.losses import label_masks
+from embedlab.learn.params import (
+    BatchAllMinerParams,
+    BatchHardMinerParams,
+    DistanceWeightedMinerParams,
+    RandomMinerParams,
+    SemihardMinerParams,
+)
+from embedlab.params import Params
+
+__all__ = [
+    "Miner",
+    "RandomMiner",
+    "BatchAllMiner",
+    "BatchHardMiner",
+    "SemihardMiner",
+    "DistanceWeightedMiner",
+]
+
+Triplets = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
+_CHUNK_ELEMENTS = 1 << 24
+
+
+def _empty(device: torch.device) -> Triplets:
+    empty = torch.empty(0, dtype=torch.long, device=device)
+    return empty, empty.clone(), empty.clone()
+
+
+class Miner:
+    """Base class: validates parameters and inputs, then calls :meth:`mine` without gradients.
+
+    Subclasses set ``params_model`` and implement ``mine``. ``recipe`` is the training setup
+    the miner needs to learn well (see :class:`embedlab.learn.MetricLearner`).
+    """
+
+    params_model: ClassVar[type[Params]] = Params
+    name: ClassVar[str] = "miner"
+    #: Defaults MetricLearner applies with this miner: sampler, and params of a loss named only.
+    recipe: ClassVar[dict[str, Any]] = {"sampler": "random", "loss": {}}
+
+    def __init__(self, **params: Any) -> None:
+        self.params = validate(self.params_model, f"miner {self.name!r}", params)
+        for key, value in self.params.as_kwargs().items():
+            setattr(self, key, value)
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.params.as_kwargs().items())
+        return f"{type(self).__name__}({args})"
+
+    def __call__(self, embeddings: torch.Tensor, labels: Any) -> Triplets:
+        """Return ``(anchors, positives, negatives)`` index tensors for the batch."""
+        embeddings, labels = check_batch(embeddings, labels, f"miner {self.name!r}")
+        return self.compute(embeddings, labels)
+
+    def compute(self, embeddings: torch.Tensor, labels: torch.Tensor) -> Triplets:
+        """Mine without input checks (used by the trainer)."""
+        with torch.no_grad():
+            return self.mine(embeddings.detach().float(), labels)
+
+    def mine(self, embeddings: torch.Tensor, labels: torch.Tensor) -> Triplets:
+        """The miner's selection rule."""
+        raise NotImplementedError  # pragma: no cover - abstract
+
+
+class RandomMiner(Miner):
+    """Random valid triplets, as the seed study drew them: per anchor, a random positive and negative."""
+
+    params_model = RandomMinerParams
+    name = "random"
+    recipe: ClassVar[dict[str, Any]] = {"sampler": "random", "loss": {}}
+
+    def mine(self, embeddings: torch.Tensor, labels: torch.Tensor) -> Triplets:
+        """Draw ``triplets_per_anchor`` random triplets for each anchor that has both kinds of pair."""
+        positive, negative = label_masks(labels)
+        anchors = torch.nonzero(positive.any(dim=1) & negative.any(dim=1)).squeeze(1)
+        if len(anchors) == 0:
+            return _empty(embeddings.device)
+        k = self.triplets_per_anchor
+        p = torch.multinomial(positive[anchors].float(), k, replacement=True).reshape(-1)
+        n = torch.multinomial(negative[anchors].float(), k, replacement=True).reshape(-1)
+        return anchors.repeat_interleave(k), p, n
+
+
+class BatchAllMiner(Miner):
+    """Every valid triplet of the batch (O(B³) by nature), optionally only those with a non-zero loss."""
+
+    params_model = BatchAllMinerParams
+    name = "batch-all"
+    recipe: ClassVar[dict[str, Any]] = {
+        "sampler": "m-per-class",
+        "loss": {"distance": "euclidean", "margin": 0.2, "reduction": "mean-nonzero"},
+    }
+
+    def mine(self, embeddings: torch.Tensor, labels: torch.Tensor) -> Triplets:
+        """Return all valid triplets, in anchor chunks so the boolean block stays bounded."""
+        positive, negative = label_masks(labels)
+        distances = get_distance(self.distance)(embeddings, None) if self.nonzero_only else None
+        size = len(labels)
+        chunk = max(1, _CHUNK_ELEMENTS // max(size * size, 1))
+        parts = []
+        for start in range(0, size, chunk):
+            stop = min(start + chunk, size)
+            valid = positive[start:stop, :, None] & negative[start:stop, None, :]
+            if distances is not None:
+                block = distances[start:stop]
+                valid &= block[:, :, None] - block[:, None, :] + self.margin > 0
+            a, p, n = torch.nonzero(valid, as_tuple=True)
+            parts.append((a + start, p, n))
+        if not parts:
+            return _empty(embeddings.device)
+        return tuple(torch.cat(x) for x in zip(*parts, strict=True))  # type: ignore[return-value]
+
+
+class BatchHardMiner(Miner):
+    """Batch-hard mining (Hermans et al. 2017): per anchor, the farthest positive and the closest negative.
+
+    Needs positives in every batch, so its recipe uses an M-per-class (P×K) sampler, and
+    non-squared Euclidean distances: with squared distances on a plain random batch the
+    embedding collapses (measured on digits: precision@1 about 0.45).
+    """
+
+    params_model = BatchHardMinerParams
+    name = "batch-hard"
+    recipe: ClassVar[dict[str, Any]] = {
+        "sampler": "m-per-class",
+        "loss": {"distance": "euclidean", "margin": 0.2},
+    }
+
+    def mine(self, embeddings: torch.Tensor, labels: torch.Tensor) -> Triplets:
+        """One triplet per anchor that has a positive and a negative."""
+        positive, negative = label_masks(labels)
+        distances = get_distance(self.distance)(embeddings, None)
+        p = distances.masked_fill(~positive, float("-inf")).argmax(dim=1)
+        n = distances.masked_fill(~negative, float("inf")).argmin(dim=1)
+        anchors = torch.nonzero(positive.any(dim=1) & negative.any(dim=1)).squeeze(1)
+        return anchors, p[anchors], n[anchors]
+
+
+class SemihardMiner(Miner):
+    """Semi-hard triplets: ``d(a,p) < d(a,n) <= d(a,p) + margin``.
+
+    ``mode="all"`` returns every such triplet (the selection of PML's
+    ``TripletMarginMiner(type_of_triplets="semihard")``); ``mode="facenet"`` returns, per
+    anchor–positive pair, the closest negative in the band (Schroff et al. 2015).
+    """
+
+    params_model = SemihardMinerParams
+    name = "semihard"
+    recipe: ClassVar[dict[str, Any]] = {
+        "sampler": "m-per-class",
+        "loss": {"distance": "euclidean", "margin": 0.2},
+    }
+
+    def mine(self, embeddings: torch.Tensor, labels: torch.Tensor) -> Triplets:
+        """Binary-search each anchor's sorted negatives for the semi-hard band of every positive."""
+        positive, negative = label_masks(labels)
+        distances = get_distance(self.distance)(embeddings, None)
+        size = len(labels)
+        neg_sorted, neg_order = distances.masked_fill(~negative, float("inf")).sort(dim=1)
+        # lo: first negative with d(a,n) > d(a,p); hi: first with d(a,n) - d(a,p) > margin.
+        lo = torch.searchsorted(neg_sorted, distances, right=True)
+        hi = torch.searchsorted(neg_sorted, distances + self.margin, right=True)
+        # d(a,p) + margin rounds differently from d(a,n) - d(a,p); fix hi to the exact test.
+        rows = torch.arange(size, device=distances.device).unsqueeze(1)
+        last = neg_sorted.size(1) - 1
+        before = neg_sorted[rows, (hi - 1).clamp(0, last)]
+        hi = hi - ((hi > lo) & (before - distances > self.margin)).long()
+        at = neg_sorted[rows, hi.clamp(max=last)]
+        hi = hi + ((hi <= last) & (at - distances <= self.margin) & torch.isfinite(at)).long()
+        a, p = torch.nonzero(positive, as_tuple=True)
+        start, stop = lo[a, p], hi[a, p]
+        count = (stop - start).clamp_min(0)
+        if self.mode == "facenet":
+            keep = count > 0
+            a, p, start = a[keep], p[keep], start[keep]
+            return a, p, neg_order[a, start]
+        total = int(count.sum())
+        if total == 0:
+            return _empty(embeddings.device)
+        a_rep = torch.repeat_interleave(a, count, output_size=total)
+        p_rep = torch.repeat_interleave(p, count, output_size=total)
+        first = torch.cumsum(count, 0) - count
+        offset = torch.arange(total, device=a.device) - torch.repeat_interleave(first, count, output_size=total)
+        column = torch.repeat_interleave(start, count, output_size=total) + offset
+        return a_rep, p_rep, neg_order[a_rep, column]
+
+
+class DistanceWeightedMiner(Miner):
+    """Distance-weighted sampling (Wu et al. 2017) on L2-normalised embeddings.
+
+    For each anchor–positive pair one negative is drawn with probability proportional to
+    ``1 / q(d)``, where ``q(d) ∝ d^(n−2) (1 − d²/4)^((n−3)/2)`` is the density of distances
+    between points uniform on the unit sphere in ``n`` dimensions. Distances are clamped
+    below at ``cutoff``; negatives at ``nonzero_loss_cutoff`` or farther are never drawn.
+    """
+
+    params_model = DistanceWeightedMinerParams
+    name = "distance-weighted"
+    recipe: ClassVar[dict[str, Any]] = {
+        "sampler": "m-per-class",
+        "loss": {"distance": "euclidean", "margin": 0.2},
+        "normalize": True,
+    }
+
+    def mine(self, embeddings: torch.Tensor, labels: torch.Tensor) -> Triplets:
+        """Sample one negative per anchor–positive pair."""
+        positive, negative = label_masks(labels)
+        dim = embeddings.size(1)
+        distances = euclidean(F.normalize(embeddings, dim=1), None)
+        clamped = distances.clamp(min=self.cutoff, max=2.0 - 1e-4)
+        log_weights = (2.0 - dim) * torch.log(clamped) - ((dim - 3) / 2.0) * torch.log(1.0 - 0.25 * clamped**2)
+        allowed = negative & (distances < self.nonzero_loss_cutoff)
+        log_weights = log_weights.masked_fill(~allowed, float("-inf"))
+        usable = allowed.any(dim=1) & positive.any(dim=1)
+        if not bool(usable.any()):
+            return _empty(embeddings.device)
+        row_max = log_weights.max(dim=1, keepdim=True).values.masked_fill(~usable.unsqueeze(1), 0.0)
+        weights = torch.exp(log_weights - row_max)
+        weights[~usable] = 1.0  # multinomial needs a positive row sum; these rows are dropped below
+        per_anchor = int(positive.sum(dim=1).max())
+        samples = torch.multinomial(weights, per_anchor, replacement=True)
+        a, p = torch.nonzero(positive & usable.unsqueeze(1), as_tuple=True)
+        rank = (torch.cumsum(positive.long(), dim=1) - 1)[a, p]
+        return a, p, samples[a, rank]

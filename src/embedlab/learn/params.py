@@ -1,0 +1,152 @@
+"""Params models of every metric-learning component (light: pydantic only, no torch).
+
+The plugin module imports these to register components without importing torch; the
+components themselves validate their keyword arguments through the same models, so
+``TripletLoss(margin=-1)`` and ``embedlab.create("loss", "triplet", margin=-1)`` fail alike.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from embedlab.params import Params
+
+__all__ = [
+    "DistanceName",
+    "TripletLossParams",
+    "ContrastiveLossParams",
+    "MultiSimilarityLossParams",
+    "SupConLossParams",
+    "RandomMinerParams",
+    "BatchAllMinerParams",
+    "BatchHardMinerParams",
+    "SemihardMinerParams",
+    "DistanceWeightedMinerParams",
+    "SeedCNNParams",
+    "MLPParams",
+    "TorchvisionParams",
+]
+
+#: The distances losses and miners accept by name (see :mod:`embedlab.learn.distances`).
+DistanceName = Literal["euclidean", "squared-euclidean", "cosine"]
+
+_DISTANCE = "Distance between embeddings: 'euclidean', 'squared-euclidean' or 'cosine' (1 - cos)."
+
+
+class TripletLossParams(Params):
+    """Parameters of the ``triplet`` loss, ``max(d(a,p) − d(a,n) + margin, 0)``.
+
+    The defaults are the seed study's: margin 0.4, squared Euclidean distance, mean over triplets.
+    """
+
+    margin: float = Field(0.4, ge=0, description="Margin α between positive and negative distances.")
+    distance: DistanceName = Field("squared-euclidean", description=_DISTANCE)
+    reduction: Literal["mean", "mean-nonzero", "sum"] = Field(
+        "mean",
+        description="'mean' over all triplets (the seed's), 'mean-nonzero' over triplets with a "
+        "positive loss (PyTorch Metric Learning's default), or 'sum'.",
+    )
+    soft: bool = Field(
+        False,
+        description="Use softplus(d(a,p) − d(a,n) + margin) instead of the hinge; with margin=0 this "
+        "is the soft margin of Hermans et al. 2017.",
+    )
+
+
+class ContrastiveLossParams(Params):
+    """Parameters of the ``contrastive`` loss: ``relu(d⁺ − pos_margin)`` and ``relu(neg_margin − d⁻)``."""
+
+    pos_margin: float = Field(0.0, ge=0, description="Positive pairs closer than this cost nothing.")
+    neg_margin: float = Field(1.0, ge=0, description="Negative pairs farther than this cost nothing.")
+    distance: DistanceName = Field("euclidean", description=_DISTANCE)
+    reduction: Literal["mean", "mean-nonzero"] = Field(
+        "mean-nonzero",
+        description="How positive and negative pair losses are each averaged before they are added.",
+    )
+
+
+class MultiSimilarityLossParams(Params):
+    """Parameters of the ``multi-similarity`` loss (Wang et al. 2019), on cosine similarity."""
+
+    alpha: float = Field(2.0, gt=0, description="Exponential weight of positive pairs.")
+    beta: float = Field(50.0, gt=0, description="Exponential weight of negative pairs.")
+    base: float = Field(0.5, description="Similarity shift λ applied to both kinds of pairs.")
+
+
+class SupConLossParams(Params):
+    """Parameters of the ``supcon`` loss (supervised contrastive, Khosla et al. 2020)."""
+
+    temperature: float = Field(0.1, gt=0, description="Softmax temperature applied to cosine similarities.")
+
+
+class RandomMinerParams(Params):
+    """Parameters of the ``random`` miner: the seed study's random valid triplets."""
+
+    triplets_per_anchor: int = Field(1, ge=1, description="Random triplets drawn for each anchor.")
+
+
+class BatchAllMinerParams(Params):
+    """Parameters of the ``batch-all`` miner: every valid triplet in the batch."""
+
+    margin: float = Field(0.2, ge=0, description="Margin used to decide which triplets have a non-zero loss.")
+    distance: DistanceName = Field("euclidean", description=_DISTANCE)
+    nonzero_only: bool = Field(
+        False, description="Keep only triplets with d(a,p) − d(a,n) + margin > 0."
+    )
+
+
+class BatchHardMinerParams(Params):
+    """Parameters of the ``batch-hard`` miner: per anchor, the farthest positive and closest negative."""
+
+    distance: DistanceName = Field(
+        "euclidean",
+        description=_DISTANCE + " Non-squared by default, as Hermans et al. 2017 recommend.",
+    )
+
+
+class SemihardMinerParams(Params):
+    """Parameters of the ``semihard`` miner: ``d(a,p) < d(a,n) <= d(a,p) + margin``."""
+
+    margin: float = Field(0.2, ge=0, description="Width of the semi-hard band beyond d(a,p).")
+    distance: DistanceName = Field("euclidean", description=_DISTANCE)
+    mode: Literal["all", "facenet"] = Field(
+        "all",
+        description="'all': every semi-hard triplet, as PyTorch Metric Learning's "
+        "TripletMarginMiner('semihard'); 'facenet': per anchor-positive pair, the closest semi-hard "
+        "negative (Schroff et al. 2015).",
+    )
+
+
+class DistanceWeightedMinerParams(Params):
+    """Parameters of the ``distance-weighted`` miner (Wu et al. 2017), on L2-normalised embeddings."""
+
+    cutoff: float = Field(0.5, gt=0, lt=2, description="Distances below this are clamped to it.")
+    nonzero_loss_cutoff: float = Field(
+        1.4, gt=0, le=2, description="Negatives at least this far are never sampled."
+    )
+
+
+class SeedCNNParams(Params):
+    """Parameters of the ``seed-cnn`` backend: the seed study's network, input size inferred."""
+
+    embedding_dim: int = Field(10, ge=1, description="Size of the embedding (the seed's is 10).")
+    in_channels: int = Field(1, ge=1, description="Input channels.")
+    normalize: bool = Field(False, description="L2-normalise the output embeddings.")
+
+
+class MLPParams(Params):
+    """Parameters of the ``mlp`` backend: flatten, hidden ReLU layers, a linear embedding."""
+
+    hidden: tuple[int, ...] = Field((256,), description="Width of each hidden layer.")
+    embedding_dim: int = Field(64, ge=1, description="Size of the embedding.")
+    normalize: bool = Field(False, description="L2-normalise the output embeddings.")
+
+
+class TorchvisionParams(Params):
+    """Parameters of the torchvision backbones (``resnet18``, ``mobilenet_v2``), trained from scratch."""
+
+    embedding_dim: int = Field(128, ge=1, description="Size of the embedding.")
+    in_channels: int = Field(1, ge=1, description="Input channels; the first convolution is adapted.")
+    normalize: bool = Field(False, description="L2-normalise the output embeddings.")
