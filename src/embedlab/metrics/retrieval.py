@@ -152,9 +152,13 @@ def retrieval(
         rl = _as_tensor(reference_labels, "reference_labels", dev, torch.long)
     for emb, lab, name in ((q, ql, "query"), (r, rl, "reference")):
         if emb.shape[0] != lab.shape[0]:
-            raise InputError(f"{name} has {emb.shape[0]} embeddings but {lab.shape[0]} labels; they must match")
+            raise InputError(
+                f"{name} has {emb.shape[0]} embeddings but {lab.shape[0]} labels; they must match"
+            )
     if q.shape[1] != r.shape[1]:
-        raise InputError(f"query is {q.shape[1]}-d but reference is {r.shape[1]}-d; embed both with one model")
+        raise InputError(
+            f"query is {q.shape[1]}-d but reference is {r.shape[1]}-d; embed both with one model"
+        )
     n_candidates = r.shape[0] - (1 if leave_one_out else 0)
     if n_candidates < 1 or q.shape[0] == 0:
         raise InputError("retrieval needs at least one query and one reference besides the query itself")
@@ -166,7 +170,9 @@ def retrieval(
     R = same - 1 if leave_one_out else same  # same-class references of each query
 
     k_max = int(min(n_candidates, max(int(R.max().item()), max(ks), 1)))
-    neighbors = nearest_neighbors(q, r, k_max, exclude_self=leave_one_out, distance=distance, chunk_size=chunk_size)
+    neighbors = nearest_neighbors(
+        q, r, k_max, exclude_self=leave_one_out, distance=distance, chunk_size=chunk_size
+    )
     hits = (rl[neighbors] == ql.unsqueeze(1)).float()  # (N, k_max)
 
     ranks = torch.arange(1, k_max + 1, device=dev, dtype=torch.float32)
@@ -176,7 +182,9 @@ def retrieval(
     r_precision = (hits * within_r).sum(dim=1) / Rf
     precision_at_rank = hits.cumsum(dim=1) / ranks
     map_at_r = (precision_at_rank * hits * within_r).sum(dim=1) / Rf
-    first_hit = torch.where((hits * within_r) > 0, ranks, torch.full_like(ranks, float("inf"))).min(dim=1).values
+    first_hit = (
+        torch.where((hits * within_r) > 0, ranks, torch.full_like(ranks, float("inf"))).min(dim=1).values
+    )
     mrr = torch.where(torch.isfinite(first_hit), 1.0 / first_hit, torch.zeros_like(first_hit))
 
     def mean(values: torch.Tensor, mask: torch.Tensor | None = None) -> float:
