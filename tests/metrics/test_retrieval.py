@@ -1,0 +1,72 @@
+"""Retrieval metrics: parity with PyTorch Metric Learning's AccuracyCalculator, and bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from embedlab import InputError, metrics
+
+
+def clustered(rng: np.random.Generator, n: int, classes: int = 8, dim: int = 16, spread: float = 1.5):
+    labels = rng.integers(0, classes, n)
+    centers = rng.normal(size=(classes, dim)) * spread
+    return (centers[labels] + rng.normal(size=(n, dim))).astype(np.float32), labels
+
+
+@pytest.fixture(scope="module")
+def calculator():
+    accuracy_calculator = pytest.importorskip("pytorch_metric_learning.utils.accuracy_calculator")
+    pytest.importorskip("faiss")
+    return accuracy_calculator.AccuracyCalculator(
+        include=("precision_at_1", "r_precision", "mean_average_precision_at_r"), k="max_bin_count"
+    )
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("leave_one_out", [True, False])
+def test_matches_pml(calculator, seed, leave_one_out):
+    rng = np.random.default_rng(seed)
+    query, query_labels = clustered(rng, 300)
+    reference, reference_labels = clustered(rng, 900)
+    if leave_one_out:
+        expected = calculator.get_accuracy(torch.tensor(query), torch.tensor(query_labels))
+        got = metrics.retrieval(query, query_labels)
+    else:
+        expected = calculator.get_accuracy(
+            torch.tensor(query),
+            torch.tensor(query_labels),
+            torch.tensor(reference),
+            torch.tensor(reference_labels),
+            ref_includes_query=False,
+        )
+        got = metrics.retrieval(query, query_labels, reference, reference_labels)
+    assert got["precision_at_1"] == pytest.approx(expected["precision_at_1"], abs=1e-6)
+    assert got["r_precision"] == pytest.approx(expected["r_precision"], abs=1e-6)
+    assert got["map_at_r"] == pytest.approx(expected["mean_average_precision_at_r"], abs=1e-6)
+
+
+def test_chunking_does_not_change_results():
+    rng = np.random.default_rng(3)
+    query, labels = clustered(rng, 257)
+    assert metrics.retrieval(query, labels, chunk_size=16) == metrics.retrieval(query, labels)
+
+
+def test_perfect_embeddings_score_one():
+    labels = np.repeat(np.arange(4), 5)
+    emb = np.eye(4, dtype=np.float32)[labels] * 10
+    scores = metrics.retrieval(emb, labels)
+    assert scores["precision_at_1"] == scores["r_precision"] == scores["map_at_r"] == scores["mrr"] == 1.0
+
+
+def test_bad_input_is_named():
+    emb = np.zeros((4, 2), dtype=np.float32)
+    with pytest.raises(InputError, match="4 embeddings but 3 labels"):
+        metrics.retrieval(emb, [0, 1, 0])
+    with pytest.raises(InputError, match="NaN"):
+        metrics.retrieval(np.full((3, 2), np.nan), [0, 1, 0])
+    with pytest.raises(InputError, match="2-d but reference is 3-d"):
+        metrics.retrieval(emb, [0, 1, 0, 1], np.zeros((2, 3)), [0, 1])
+    with pytest.raises(InputError, match="reference_labels"):
+        metrics.retrieval(emb, [0, 1, 0, 1], emb)
