@@ -48,7 +48,7 @@ def euclidean(x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
     """
     sq = squared_euclidean(x, y)
     zero = sq <= 0
-    eps = torch.finfo(sq.dtype).tiny
+    eps = 1e-16  # a normal float32: finfo.tiny would make denormals, which are slow on CPU
     return torch.sqrt(sq + zero.to(sq.dtype) * eps) * (~zero).to(sq.dtype)
 
 

@@ -56,8 +56,10 @@ class Miner:
 
     params_model: ClassVar[type[Params]] = Params
     name: ClassVar[str] = "miner"
-    #: Defaults MetricLearner applies with this miner: sampler, and params of a loss named only.
-    recipe: ClassVar[dict[str, Any]] = {"sampler": "random", "loss": {}}
+    #: What MetricLearner applies with this miner: ``sampler`` when it is "auto", ``loss``
+    #: params (per loss name) when the loss is named without params, ``backend`` params when
+    #: the network is named without params.
+    recipe: ClassVar[dict[str, Any]] = {"sampler": "random"}
 
     def __init__(self, **params: Any) -> None:
         self.params = validate(self.params_model, f"miner {self.name!r}", params)
@@ -88,7 +90,11 @@ class RandomMiner(Miner):
 
     params_model = RandomMinerParams
     name = "random"
-    recipe: ClassVar[dict[str, Any]] = {"sampler": "random", "loss": {}}
+    recipe: ClassVar[dict[str, Any]] = {
+        "sampler": "m-per-class",
+        "loss": {"triplet": {"distance": "euclidean", "margin": 0.2, "reduction": "mean-nonzero"}},
+        "backend": {"normalize": True},
+    }
 
     def mine(self, embeddings: torch.Tensor, labels: torch.Tensor) -> Triplets:
         """Draw ``triplets_per_anchor`` random triplets for each anchor that has both kinds of pair."""
@@ -109,7 +115,7 @@ class BatchAllMiner(Miner):
     name = "batch-all"
     recipe: ClassVar[dict[str, Any]] = {
         "sampler": "m-per-class",
-        "loss": {"distance": "euclidean", "margin": 0.2, "reduction": "mean-nonzero"},
+        "loss": {"triplet": {"distance": "euclidean", "margin": 0.2, "reduction": "mean-nonzero"}},
     }
 
     def mine(self, embeddings: torch.Tensor, labels: torch.Tensor) -> Triplets:
@@ -144,7 +150,9 @@ class BatchHardMiner(Miner):
     name = "batch-hard"
     recipe: ClassVar[dict[str, Any]] = {
         "sampler": "m-per-class",
-        "loss": {"distance": "euclidean", "margin": 0.2},
+        "loss": {"triplet": {"distance": "euclidean", "margin": 0.2}},
+        "backend": {"normalize": True},
+        "warmup_epochs": 5,
     }
 
     def mine(self, embeddings: torch.Tensor, labels: torch.Tensor) -> Triplets:
@@ -169,7 +177,9 @@ class SemihardMiner(Miner):
     name = "semihard"
     recipe: ClassVar[dict[str, Any]] = {
         "sampler": "m-per-class",
-        "loss": {"distance": "euclidean", "margin": 0.2},
+        "loss": {"triplet": {"distance": "euclidean", "margin": 0.2}},
+        "backend": {"normalize": True},
+        "warmup_epochs": 3,
     }
 
     def mine(self, embeddings: torch.Tensor, labels: torch.Tensor) -> Triplets:
@@ -219,8 +229,8 @@ class DistanceWeightedMiner(Miner):
     name = "distance-weighted"
     recipe: ClassVar[dict[str, Any]] = {
         "sampler": "m-per-class",
-        "loss": {"distance": "euclidean", "margin": 0.2},
-        "normalize": True,
+        "loss": {"triplet": {"distance": "euclidean", "margin": 0.2}},
+        "backend": {"normalize": True},
     }
 
     def mine(self, embeddings: torch.Tensor, labels: torch.Tensor) -> Triplets:

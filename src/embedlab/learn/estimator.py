@@ -1,0 +1,221 @@
+"""``MetricLearner``: a scikit-learn-style estimator that trains an embedding network."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from embedlab.config import Component
+from embedlab.errors import ConfigError, InputError
+from embedlab.learn.networks import materialize
+from embedlab.learn.trainer import Trainer, as_image_tensor, embed
+from embedlab.registry import create, get
+
+__all__ = ["MetricLearner"]
+
+logger = logging.getLogger(__name__)
+
+ComponentSpec = str | dict[str, Any] | None
+
+
+def _component(spec: ComponentSpec, what: str) -> Component | None:
+    if spec is None:
+        return None
+    try:
+        return Component.model_validate(spec)
+    except Exception as exc:  # noqa: BLE001 - pydantic's error, re-raised as ours
+        raise ConfigError(f"{what}: give a name or {{'name': ..., 'params': {{...}}}}, got {spec!r} ({exc})") from None
+
+
+class MetricLearner(BaseEstimator, TransformerMixin):  # type: ignore[misc]
+    """Learn an embedding where items of one class are close: ``fit(X, y)``, then ``transform(X)``.
+
+    Every component is a registered plugin, given by name (``"batch-hard"``) or as
+    ``{"name": ..., "params": {...}}``.
+
+    **Recipes.** A miner carries the setup it needs to learn (its ``recipe``), applied where
+    you leave the choice open: ``sampler="auto"`` becomes the miner's sampler (M-per-class for
+    ``batch-hard``, ``semihard``, ``batch-all`` and ``distance-weighted``; a plain shuffle for
+    ``random``), a loss named without params gets the miner's loss params (non-squared
+    Euclidean distance and margin 0.2 for the mining miners, after Hermans et al. 2017), and a
+    network named without params gets the miner's network params (L2-normalised output for
+    ``distance-weighted``). Params you give always win. ``recipe=False`` turns recipes off.
+
+    Parameters
+    ----------
+    model
+        Backend (network) name or spec; ``in_channels`` is taken from ``X`` when the
+        network has that parameter and it is not given.
+    loss, miner
+        Loss and miner names or specs; ``miner=None`` lets the loss use every valid triplet.
+    epochs, batch_size, lr, weight_decay, optimizer
+        Optimisation (Adam at 1e-3, as the seed).
+    sampler, m_per_class
+        ``"auto"`` (the miner's recipe), ``"random"``, ``"m-per-class"`` or ``"class-balanced"``.
+    device, amp, seed
+        See :class:`~embedlab.learn.trainer.Trainer`.
+    patience, monitor
+        Early stopping on validation data passed to :meth:`fit`; ``None`` never stops early.
+    checkpoint_dir, resume
+        Atomic per-epoch checkpoints, and resuming from them.
+    progress
+        Show a progress bar.
+    recipe
+        Apply the miner's recipe (see above).
+    """
+
+    def __init__(
+        self,
+        model: ComponentSpec = "seed-cnn",
+        loss: ComponentSpec = "triplet",
+        miner: ComponentSpec = "semihard",
+        *,
+        epochs: int = 30,
+        batch_size: int = 128,
+        lr: float = 1e-3,
+        weight_decay: float = 0.0,
+        optimizer: str = "adam",
+        sampler: str = "auto",
+        m_per_class: int = 4,
+        device: str = "auto",
+        amp: bool = True,
+        seed: int = 0,
+        patience: int | None = None,
+        monitor: str = "val_precision_at_1",
+        checkpoint_dir: str | Path | None = None,
+        resume: bool | str | Path = False,
+        progress: bool = True,
+        warmup_epochs: int | str = "auto",
+        recipe: bool = True,
+    ) -> None:
+        self.model = model
+        self.loss = loss
+        self.miner = miner
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.optimizer = optimizer
+        self.sampler = sampler
+        self.m_per_class = m_per_class
+        self.device = device
+        self.amp = amp
+        self.seed = seed
+        self.patience = patience
+        self.monitor = monitor
+        self.checkpoint_dir = checkpoint_dir
+        self.resume = resume
+        self.progress = progress
+        self.warmup_epochs = warmup_epochs
+        self.recipe = recipe
+
+    def resolved(self) -> dict[str, Any]:
+        """The components and sampler :meth:`fit` will use, with the miner's recipe applied.
+
+        Returns
+        -------
+        dict
+            ``model``, ``loss``, ``miner`` as ``{"name", "params"}`` dicts (``miner`` may be
+            ``None``) and ``sampler``.
+        """
+        model = _component(self.model, "model")
+        loss = _component(self.loss, "loss")
+        miner = _component(self.miner, "miner")
+        if model is None or loss is None:
+            raise ConfigError("model and loss are required")
+        recipe: dict[str, Any] = {}
+        if miner is not None and self.recipe:
+            factory = get("miner", miner.name).load_factory()
+            recipe = dict(getattr(factory, "recipe", {}) or {})
+        sampler = self.sampler
+        if sampler == "auto":
+            sampler = recipe.get("sampler", "random")
+        loss_params = dict(loss.params)
+        if not loss_params:
+            loss_params = dict(recipe.get("loss", {}).get(loss.name, {}))
+        model_params = dict(model.params)
+        if not model_params:
+            fields = get("backend", model.name).params.model_fields
+            model_params = {k: v for k, v in recipe.get("backend", {}).items() if k in fields}
+        return {
+            "model": {"name": model.name, "params": model_params},
+            "loss": {"name": loss.name, "params": loss_params},
+            "miner": None if miner is None else {"name": miner.name, "params": dict(miner.params)},
+            "sampler": sampler,
+            "warmup_epochs": (
+                self.warmup_epochs
+                if self.warmup_epochs != "auto"
+                else min(int(recipe.get("warmup_epochs", 0)), self.epochs // 4)
+            ),
+        }
+
+    def _build_model(self, spec: dict[str, Any], input_shape: tuple[int, ...]) -> torch.nn.Module:
+        params = dict(spec["params"])
+        fields = get("backend", spec["name"]).params.model_fields
+        if "in_channels" in fields and "in_channels" not in params and len(input_shape) == 3:
+            params["in_channels"] = input_shape[0]
+        network = create("backend", spec["name"], **params)
+        return materialize(network, input_shape)
+
+    def fit(self, X: Any, y: Any, X_val: Any | None = None, y_val: Any | None = None) -> MetricLearner:
+        """Train on ``X`` (``(N, H, W)``, ``(N, C, H, W)`` or ``(N, F)``) with integer labels ``y``.
+
+        ``X_val, y_val`` give per-epoch validation loss and precision@1 (against the training
+        embeddings), and drive early stopping. Sets ``model_``, ``history_``,
+        ``components_`` and ``n_features_in_``.
+        """
+        Xt = as_image_tensor(X, "X")
+        if len(Xt) != len(y):
+            raise InputError(f"X has {len(Xt)} rows but y has {len(y)} labels; they must match")
+        spec = self.resolved()
+        logger.info("MetricLearner components: %s", spec)
+        torch.manual_seed(self.seed)
+        network = self._build_model(spec["model"], tuple(Xt.shape[1:]))
+        loss = create("loss", spec["loss"]["name"], **spec["loss"]["params"])
+        miner = None if spec["miner"] is None else create("miner", spec["miner"]["name"], **spec["miner"]["params"])
+        trainer = Trainer(
+            network,
+            loss,
+            miner,
+            epochs=self.epochs,
+            batch_size=self.batch_size,
+            lr=self.lr,
+            weight_decay=self.weight_decay,
+            optimizer=self.optimizer,  # type: ignore[arg-type]
+            sampler=spec["sampler"],
+            m_per_class=self.m_per_class,
+            device=self.device,
+            amp=self.amp,
+            seed=self.seed,
+            patience=self.patience,
+            monitor=self.monitor,
+            checkpoint_dir=self.checkpoint_dir,
+            resume=self.resume,
+            progress=self.progress,
+            warmup_epochs=spec["warmup_epochs"],
+        )
+        self.history_ = trainer.fit(Xt, y, X_val, y_val)
+        self.model_ = trainer.model
+        self.device_ = trainer.device
+        self.components_ = spec
+        self.input_shape_ = tuple(Xt.shape[1:])
+        self.n_features_in_ = int(np.prod(self.input_shape_))
+        return self
+
+    def transform(self, X: Any) -> np.ndarray:
+        """Embed ``X``; returns a float32 numpy array ``(N, embedding_dim)``."""
+        if not hasattr(self, "model_"):
+            from sklearn.exceptions import NotFittedError
+
+            raise NotFittedError("this MetricLearner is not fitted yet; call fit(X, y) first")
+        Xt = as_image_tensor(X, "X")
+        if tuple(Xt.shape[1:]) != self.input_shape_:
+            raise InputError(
+                f"X has items of shape {tuple(Xt.shape[1:])}, but the model was fitted on {self.input_shape_}"
+            )
+        return embed(self.model_, Xt, self.device_).cpu().numpy()

@@ -1,0 +1,117 @@
+"""Batch samplers that yield index tensors, so batches are gathered on the device.
+
+``random``: a fresh permutation per epoch. ``m-per-class``: P classes × M samples per batch
+(the P×K batches of Hermans et al. 2017), so every anchor has positives. ``class-balanced``:
+classes drawn uniformly, then samples within each class, so rare classes are seen as often
+as common ones. All draw from a ``torch.Generator`` seeded per epoch, so a run is
+reproducible and a resumed run draws the same batches.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import Any
+
+import torch
+
+from embedlab.errors import ConfigError, InputError
+
+__all__ = ["BatchSampler", "RandomBatchSampler", "MPerClassSampler", "ClassBalancedSampler", "make_sampler"]
+
+
+class BatchSampler:
+    """Base class: ``sampler.epoch(generator)`` yields LongTensors of indices, one per batch."""
+
+    def __init__(self, labels: torch.Tensor, batch_size: int, drop_last: bool = False) -> None:
+        if batch_size < 1:
+            raise ConfigError(f"batch_size must be >= 1, got {batch_size}")
+        self.labels = labels.detach().cpu().long()
+        self.batch_size = batch_size
+        self.drop_last = drop_last
+
+    def __len__(self) -> int:
+        n = len(self.labels)
+        return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
+
+    def epoch(self, generator: torch.Generator) -> Iterator[torch.Tensor]:
+        """Yield one epoch of batches."""
+        raise NotImplementedError  # pragma: no cover - abstract
+
+
+class RandomBatchSampler(BatchSampler):
+    """Shuffle every epoch and cut the permutation into batches."""
+
+    def epoch(self, generator: torch.Generator) -> Iterator[torch.Tensor]:
+        """Yield ``len(self)`` batches covering the data once."""
+        order = torch.randperm(len(self.labels), generator=generator)
+        for i in range(len(self)):
+            yield order[i * self.batch_size : (i + 1) * self.batch_size]
+
+
+class MPerClassSampler(BatchSampler):
+    """Batches of P = ``batch_size // m`` classes with K = ``m`` samples each (P×K sampling).
+
+    With fewer than P classes, every class is in each batch and K grows to fill it. Each
+    epoch has as many batches as a plain shuffle would. A class with fewer than K samples is
+    sampled with replacement.
+    """
+
+    def __init__(self, labels: torch.Tensor, batch_size: int, m: int = 4) -> None:
+        super().__init__(labels, batch_size, drop_last=False)
+        if m < 2:
+            raise ConfigError(f"m_per_class must be >= 2 so each sample has a positive, got {m}")
+        self.classes, inverse = torch.unique(self.labels, return_inverse=True)
+        if len(self.classes) < 2:
+            raise InputError("an M-per-class sampler needs at least 2 classes in the labels")
+        # P classes per batch; with few classes, K grows so the batch still has batch_size samples.
+        self.classes_per_batch = max(2, min(len(self.classes), batch_size // m))
+        self.m = max(m, batch_size // self.classes_per_batch)
+        order = torch.argsort(inverse, stable=True)
+        counts = torch.bincount(inverse, minlength=len(self.classes))
+        self.members = list(torch.split(order, counts.tolist()))
+
+    def epoch(self, generator: torch.Generator) -> Iterator[torch.Tensor]:
+        """Yield ``len(self)`` batches of P classes × M samples."""
+        n_classes = len(self.classes)
+        for _ in range(len(self)):
+            chosen = torch.randperm(n_classes, generator=generator)[: self.classes_per_batch]
+            parts = []
+            for c in chosen.tolist():
+                members = self.members[c]
+                if len(members) >= self.m:
+                    pick = torch.randperm(len(members), generator=generator)[: self.m]
+                else:
+                    pick = torch.randint(len(members), (self.m,), generator=generator)
+                parts.append(members[pick])
+            yield torch.cat(parts)
+
+
+class ClassBalancedSampler(BatchSampler):
+    """Each sample's class is drawn uniformly, then a sample of that class uniformly."""
+
+    def __init__(self, labels: torch.Tensor, batch_size: int) -> None:
+        super().__init__(labels, batch_size, drop_last=False)
+        self.classes, inverse = torch.unique(self.labels, return_inverse=True)
+        order = torch.argsort(inverse, stable=True)
+        self.counts = torch.bincount(inverse, minlength=len(self.classes))
+        self.offsets = torch.cumsum(self.counts, 0) - self.counts
+        self.order = order
+
+    def epoch(self, generator: torch.Generator) -> Iterator[torch.Tensor]:
+        """Yield ``len(self)`` class-balanced batches."""
+        for _ in range(len(self)):
+            cls = torch.randint(len(self.classes), (self.batch_size,), generator=generator)
+            within = (torch.rand(self.batch_size, generator=generator) * self.counts[cls]).long()
+            yield self.order[self.offsets[cls] + within]
+
+
+def make_sampler(name: str, labels: torch.Tensor, batch_size: int, **options: Any) -> BatchSampler:
+    """Build a sampler by name: ``random``, ``m-per-class`` (option ``m``) or ``class-balanced``."""
+    if name == "random":
+        return RandomBatchSampler(labels, batch_size)
+    if name == "m-per-class":
+        return MPerClassSampler(labels, batch_size, m=options.get("m", 4))
+    if name == "class-balanced":
+        return ClassBalancedSampler(labels, batch_size)
+    raise ConfigError(f"unknown sampler {name!r}; choose 'random', 'm-per-class' or 'class-balanced'")

@@ -1,0 +1,430 @@
+"""The training loop: device-resident batches, AMP, validation, early stopping, checkpoints.
+
+When the training set fits on the device it is moved there once as a tensor, and each batch
+is gathered there by an index tensor from a :mod:`~embedlab.learn.samplers` sampler: no
+per-sample Python, no ``DataLoader``. Every epoch draws from RNGs seeded with
+``(seed, epoch)``, so a run is reproducible and a resumed run continues exactly where an
+uninterrupted one would be.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import math
+import time
+from collections.abc import Callable, Sequence
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import torch
+from torch import nn
+
+from embedlab.device import resolve_device
+from embedlab.errors import ConfigError, EmbedlabError, InputError
+from embedlab.io import atomic_path
+from embedlab.learn._checks import to_long_labels
+from embedlab.learn.samplers import make_sampler
+
+__all__ = ["Trainer", "TrainingError", "embed", "as_image_tensor"]
+
+logger = logging.getLogger(__name__)
+
+CHECKPOINT = "last.pt"
+
+
+class TrainingError(EmbedlabError):
+    """Training diverged (a non-finite loss); the last good checkpoint is kept."""
+
+
+def as_image_tensor(X: Any, who: str = "X") -> torch.Tensor:
+    """Turn ``(N, H, W)``, ``(N, C, H, W)`` or ``(N, F)`` data (array or tensor) into a float32 tensor.
+
+    ``(N, H, W)`` gains a channel axis. Integer images (``uint8``) are scaled by 1/255, as in
+    the seed study.
+
+    Raises
+    ------
+    InputError
+        For another number of dimensions, an empty array, or non-finite values.
+    """
+    tensor = X if isinstance(X, torch.Tensor) else torch.as_tensor(np.asarray(X))
+    if tensor.ndim not in (2, 3, 4):
+        raise InputError(
+            f"{who} must have shape (N, H, W), (N, C, H, W) or (N, features); got {tuple(tensor.shape)}"
+        )
+    if len(tensor) == 0:
+        raise InputError(f"{who} is empty")
+    if not tensor.is_floating_point():
+        tensor = tensor.float() / 255.0 if tensor.dtype == torch.uint8 else tensor.float()
+    tensor = tensor.float()
+    if tensor.ndim == 3:
+        tensor = tensor.unsqueeze(1)
+    if not bool(torch.isfinite(tensor).all()):
+        raise InputError(f"{who} contains NaN or infinite values; clean or impute them first")
+    return tensor
+
+
+def embed(model: nn.Module, X: torch.Tensor, device: torch.device, batch_size: int = 1024) -> torch.Tensor:
+    """Embed ``X`` in eval mode, in batches, without gradients; returns a float32 tensor on ``device``."""
+    was_training = model.training
+    model.eval()
+    out = []
+    with torch.no_grad():
+        for start in range(0, len(X), batch_size):
+            out.append(model(X[start : start + batch_size].to(device, non_blocking=True)).float())
+    model.train(was_training)
+    return torch.cat(out) if out else torch.empty(0, device=device)
+
+
+def _precision_at_1(
+    query: torch.Tensor, query_labels: torch.Tensor, ref: torch.Tensor, ref_labels: torch.Tensor
+) -> float:
+    from embedlab.metrics.retrieval import retrieval
+
+    result = retrieval(query, query_labels, ref, ref_labels, ks=(1,), device=str(query.device))
+    return float(result["precision_at_1"])
+
+
+def _call(component: Any, *args: Any) -> Any:
+    """Call an embedlab loss or miner without its per-batch checks; any other callable as is."""
+    compute = getattr(component, "compute", None)
+    return compute(*args) if callable(compute) else component(*args)
+
+
+class Trainer:
+    """Train an embedding network with a loss and an optional miner.
+
+    Parameters
+    ----------
+    model
+        A ``torch.nn.Module`` mapping a batch of inputs to ``(B, d)`` embeddings (lazy layers
+        already materialised).
+    loss
+        ``loss(embeddings, labels, indices)`` -> scalar tensor.
+    miner
+        ``miner(embeddings, labels)`` -> index tuple, or ``None`` (the loss uses every tuple).
+    epochs, batch_size, lr, weight_decay
+        The optimisation.
+    optimizer
+        ``"adam"`` (the seed's), ``"adamw"`` or ``"sgd"`` (momentum 0.9).
+    sampler, m_per_class
+        How batches are drawn: ``"random"``, ``"m-per-class"`` (P×K, K = ``m_per_class``) or
+        ``"class-balanced"``.
+    device
+        ``"auto"`` (CUDA when present), ``"cpu"``, ``"cuda"``.
+    amp
+        Mixed precision on CUDA (bfloat16 where supported, else float16 with a grad scaler);
+        ignored on CPU. Losses are always computed in float32.
+    seed
+        Seeds every epoch's sampler and global RNGs as ``(seed, epoch)``.
+    patience, monitor, min_delta, restore_best
+        Early stopping: stop after ``patience`` epochs without an improvement of ``monitor``
+        (``"val_precision_at_1"``, ``"val_loss"`` or ``"loss"``) by more than ``min_delta``;
+        ``restore_best`` reloads the best epoch's weights at the end. ``patience=None`` never
+        stops early.
+    checkpoint_dir
+        Where ``last.pt`` is written atomically after every epoch (with the optimizer state and
+        history). ``None`` writes nothing.
+    resume
+        ``True`` continues from ``checkpoint_dir/last.pt`` when it exists; a path continues from
+        that file.
+    progress
+        Show a tqdm progress bar.
+    warmup_epochs
+        Epochs at the start trained without the miner (the loss sees every valid triplet), so
+        a hard miner starts from a spread-out embedding instead of collapsing it.
+    callbacks
+        Called with each epoch's record after it is checkpointed.
+    """
+
+    def __init__(
+        self,
+        model: nn.Module,
+        loss: Callable[..., torch.Tensor],
+        miner: Callable[..., tuple[torch.Tensor, ...]] | None = None,
+        *,
+        epochs: int = 5,
+        batch_size: int = 128,
+        lr: float = 1e-3,
+        weight_decay: float = 0.0,
+        optimizer: Literal["adam", "adamw", "sgd"] = "adam",
+        sampler: str = "random",
+        m_per_class: int = 4,
+        device: str | torch.device = "auto",
+        amp: bool = True,
+        seed: int = 0,
+        patience: int | None = None,
+        monitor: str = "val_precision_at_1",
+        min_delta: float = 0.0,
+        restore_best: bool = True,
+        checkpoint_dir: str | Path | None = None,
+        resume: bool | str | Path = False,
+        progress: bool = True,
+        warmup_epochs: int = 0,
+        eval_batch_size: int = 1024,
+        callbacks: Sequence[Callable[[dict[str, Any]], None]] = (),
+    ) -> None:
+        if epochs < 1 or batch_size < 1 or lr <= 0:
+            raise ConfigError(f"epochs ({epochs}) and batch_size ({batch_size}) must be >= 1 and lr ({lr}) > 0")
+        if monitor not in {"val_precision_at_1", "val_loss", "loss"}:
+            raise ConfigError(f"monitor {monitor!r}: choose 'val_precision_at_1', 'val_loss' or 'loss'")
+        if optimizer not in {"adam", "adamw", "sgd"}:
+            raise ConfigError(f"optimizer {optimizer!r}: choose 'adam', 'adamw' or 'sgd'")
+        if patience is not None and patience < 1:
+            raise ConfigError(f"patience must be >= 1 or None, got {patience}")
+        if resume and checkpoint_dir is None and not isinstance(resume, str | Path):
+            raise ConfigError("resume=True needs checkpoint_dir (or pass the checkpoint path as resume=)")
+        self.device = resolve_device(device)
+        self.model = model.to(self.device)
+        self.loss = loss
+        self.miner = miner
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.sampler = sampler
+        self.m_per_class = m_per_class
+        self.seed = seed
+        self.patience = patience
+        self.monitor = monitor
+        self.min_delta = min_delta
+        self.restore_best = restore_best
+        self.checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir is not None else None
+        self.resume = resume
+        self.progress = progress
+        self.eval_batch_size = eval_batch_size
+        self.warmup_epochs = warmup_epochs
+        self.callbacks = list(callbacks)
+        params = [p for p in self.model.parameters() if p.requires_grad]
+        if optimizer == "sgd":
+            self.optimizer: torch.optim.Optimizer = torch.optim.SGD(
+                params, lr=lr, momentum=0.9, weight_decay=weight_decay
+            )
+        else:
+            cls = torch.optim.Adam if optimizer == "adam" else torch.optim.AdamW
+            self.optimizer = cls(params, lr=lr, weight_decay=weight_decay)
+        self.use_amp = amp and self.device.type == "cuda"
+        bf16 = self.use_amp and torch.cuda.is_bf16_supported()
+        self.amp_dtype = torch.bfloat16 if bf16 else torch.float16
+        self.scaler = torch.amp.GradScaler("cuda", enabled=self.use_amp and not bf16)
+        self.history: list[dict[str, Any]] = []
+
+    # -- data ----------------------------------------------------------------------------
+    def _place(self, X: torch.Tensor) -> torch.Tensor:
+        """Move the data to the device when it fits; otherwise keep it in host memory."""
+        if self.device.type == "cpu":
+            return X
+        try:
+            return X.to(self.device)
+        except torch.OutOfMemoryError:
+            logger.warning("data does not fit on %s; batches are gathered on the host", self.device)
+            return X.pin_memory()
+
+    def _autocast(self) -> Any:
+        return torch.autocast("cuda", dtype=self.amp_dtype) if self.use_amp else nullcontext()
+
+    # -- checkpoints ---------------------------------------------------------------------
+    def _checkpoint_path(self) -> Path | None:
+        return self.checkpoint_dir / CHECKPOINT if self.checkpoint_dir is not None else None
+
+    def _save(self, epoch: int, best: dict[str, Any]) -> None:
+        path = self._checkpoint_path()
+        if path is None:
+            return
+        state = {
+            "epoch": epoch,
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "scaler": self.scaler.state_dict(),
+            "history": self.history,
+            "best": {k: v for k, v in best.items() if k != "state"},
+            "best_model": best["state"],
+        }
+        with atomic_path(path) as tmp:
+            torch.save(state, tmp)
+
+    def _load(self, best: dict[str, Any]) -> int:
+        if isinstance(self.resume, str | Path):
+            path: Path | None = Path(self.resume)
+            if not path.is_file():
+                raise ConfigError(f"resume: no checkpoint at {path}")
+        else:
+            path = self._checkpoint_path()
+            if path is None or not path.is_file():
+                logger.info("no checkpoint to resume from; starting at epoch 1")
+                return 0
+        state = torch.load(path, map_location=self.device, weights_only=True)
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scaler.load_state_dict(state["scaler"])
+        self.history = list(state["history"])
+        best.update(state["best"])
+        best["state"] = state["best_model"]
+        logger.info("resumed from %s after epoch %d", path, state["epoch"])
+        return int(state["epoch"])
+
+    # -- the loop ------------------------------------------------------------------------
+    def _step(self, xb: torch.Tensor, yb: torch.Tensor, miner: Any) -> tuple[torch.Tensor, int]:
+        with self._autocast():
+            embeddings = self.model(xb)
+        embeddings = embeddings.float()
+        indices = _call(miner, embeddings, yb) if miner is not None else None
+        loss = _call(self.loss, embeddings, yb, indices)
+        self.optimizer.zero_grad(set_to_none=True)
+        self.scaler.scale(loss).backward()
+        self.scaler.step(self.optimizer)
+        self.scaler.update()
+        return loss.detach(), len(indices[0]) if indices is not None else -1
+
+    def _val_loss(self, X: torch.Tensor, y: torch.Tensor) -> float:
+        torch.manual_seed(self.seed)  # the random miner must draw the same validation triplets
+        total, batches = 0.0, 0
+        self.model.eval()
+        with torch.no_grad():
+            for start in range(0, len(X), self.batch_size):
+                xb = X[start : start + self.batch_size].to(self.device)
+                yb = y[start : start + self.batch_size].to(self.device)
+                with self._autocast():
+                    embeddings = self.model(xb)
+                embeddings = embeddings.float()
+                indices = _call(self.miner, embeddings, yb) if self.miner is not None else None
+                total += float(_call(self.loss, embeddings, yb, indices))
+                batches += 1
+        self.model.train()
+        return total / max(batches, 1)
+
+    def fit(
+        self, X: Any, y: Any, X_val: Any | None = None, y_val: Any | None = None
+    ) -> list[dict[str, Any]]:
+        """Train; return the history, one record per epoch.
+
+        Each record has ``epoch``, ``loss`` (mean training loss), ``triplets`` (mean mined per
+        batch, -1 without a miner), ``seconds``, and with validation data ``val_loss`` and
+        ``val_precision_at_1`` (validation queries against the training embeddings).
+
+        Raises
+        ------
+        InputError
+            For malformed data.
+        TrainingError
+            When the loss becomes NaN or infinite; ``last.pt`` still holds the last good epoch.
+        """
+        from tqdm.auto import tqdm
+
+        X_all = as_image_tensor(X, "X")
+        y_all = to_long_labels(y, torch.device("cpu"), "fit")
+        if len(X_all) != len(y_all):
+            raise InputError(f"X has {len(X_all)} rows but y has {len(y_all)} labels; they must match")
+        has_val = X_val is not None
+        if has_val:
+            if y_val is None:
+                raise InputError("X_val was given without y_val")
+            Xv = as_image_tensor(X_val, "X_val")
+            yv = to_long_labels(y_val, torch.device("cpu"), "fit")
+            if len(Xv) != len(yv):
+                raise InputError(f"X_val has {len(Xv)} rows but y_val has {len(yv)} labels")
+        monitor = self.monitor if (has_val or self.monitor == "loss") else "loss"
+        maximize = monitor == "val_precision_at_1"
+
+        X_dev, y_dev = self._place(X_all), y_all.to(self.device)
+        sampler = make_sampler(self.sampler, y_all, self.batch_size, m=self.m_per_class)
+        best: dict[str, Any] = {"value": None, "epoch": 0, "wait": 0, "state": None}
+        start_epoch = self._load(best) if self.resume else 0
+        if start_epoch >= self.epochs:
+            logger.info("checkpoint already holds %d epochs; nothing to train", start_epoch)
+        self.model.train()
+        bar = tqdm(
+            total=(self.epochs - start_epoch) * len(sampler),
+            disable=not self.progress,
+            desc="training",
+            unit="batch",
+            leave=False,
+        )
+        # Collapsing embeddings make denormal floats, which are ~100x slower on CPU.
+        flushed = torch.set_flush_denormal(True)
+        try:
+            for epoch in range(start_epoch + 1, self.epochs + 1):
+                if self._run_epoch(epoch, sampler, X_dev, y_dev, bar, best, monitor, maximize,
+                                   (Xv, yv) if has_val else None):
+                    break
+        finally:
+            bar.close()
+            if flushed:
+                torch.set_flush_denormal(False)
+        if self.restore_best and best["state"] is not None and self.patience is not None:
+            self.model.load_state_dict(best["state"])
+        return self.history
+
+    def _run_epoch(
+        self,
+        epoch: int,
+        sampler: Any,
+        X_dev: torch.Tensor,
+        y_dev: torch.Tensor,
+        bar: Any,
+        best: dict[str, Any],
+        monitor: str,
+        maximize: bool,
+        val: tuple[torch.Tensor, torch.Tensor] | None,
+    ) -> bool:
+        """Train one epoch, validate, checkpoint; return True to stop early."""
+        seed = self.seed * 1_000_003 + epoch
+        torch.manual_seed(seed)
+        generator = torch.Generator().manual_seed(seed)
+        began = time.perf_counter()
+        total = torch.zeros((), device=self.device)
+        triplets = 0
+        steps = 0
+        miner = self.miner if epoch > self.warmup_epochs else None
+        for index in sampler.epoch(generator):
+            idx = index.to(X_dev.device, non_blocking=True)
+            xb = X_dev[idx].to(self.device, non_blocking=True)
+            yb = y_dev[idx.to(self.device)]
+            loss, mined = self._step(xb, yb, miner)
+            steps += 1
+            if not math.isfinite(float(loss)):
+                where = f" (last good checkpoint: {self._checkpoint_path()})" if self.checkpoint_dir else ""
+                raise TrainingError(
+                    f"the loss became {float(loss)} at epoch {epoch}, batch {steps}{where}; "
+                    "lower the learning rate or check the inputs for extreme values"
+                )
+            total += loss
+            triplets += mined
+            bar.update(1)
+        record: dict[str, Any] = {
+            "epoch": epoch,
+            "loss": float(total) / max(steps, 1),
+            "triplets": triplets / max(steps, 1) if miner is not None else -1,
+        }
+        if val is not None:
+            Xv, yv = val
+            record["val_loss"] = self._val_loss(Xv, yv)
+            record["val_precision_at_1"] = _precision_at_1(
+                embed(self.model, Xv, self.device, self.eval_batch_size),
+                yv.to(self.device),
+                embed(self.model, X_dev, self.device, self.eval_batch_size),
+                y_dev,
+            )
+        record["seconds"] = time.perf_counter() - began
+        self.history.append(record)
+        bar.set_postfix({k: round(v, 4) for k, v in record.items() if k in ("loss", "val_precision_at_1")})
+        logger.info("epoch %d: %s", epoch, record)
+
+        value = record[monitor]
+        improved = best["value"] is None or (
+            value > best["value"] + self.min_delta if maximize else value < best["value"] - self.min_delta
+        )
+        if improved:
+            best.update(value=value, epoch=epoch, wait=0)
+            if self.patience is not None:
+                best["state"] = copy.deepcopy({k: v.detach().cpu() for k, v in self.model.state_dict().items()})
+        else:
+            best["wait"] += 1
+        self._save(epoch, best)
+        for callback in self.callbacks:
+            callback(record)
+        if self.patience is not None and best["wait"] >= self.patience:
+            logger.info("early stop after epoch %d: %s did not improve for %d epochs", epoch, monitor, self.patience)
+            return True
+        return False

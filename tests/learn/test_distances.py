@@ -1,0 +1,46 @@
+import pytest
+import torch
+
+from embedlab.errors import ConfigError
+from embedlab.learn.distances import DISTANCES, cosine, euclidean, get_distance, squared_euclidean
+
+
+@pytest.fixture
+def xy():
+    g = torch.Generator().manual_seed(0)
+    return torch.randn(20, 7, generator=g, dtype=torch.float64), torch.randn(13, 7, generator=g, dtype=torch.float64)
+
+
+def test_matches_cdist(xy):
+    x, y = xy
+    assert torch.allclose(euclidean(x, y), torch.cdist(x, y), atol=1e-10)
+    assert torch.allclose(squared_euclidean(x, y), torch.cdist(x, y) ** 2, atol=1e-10)
+    cos = torch.nn.functional.cosine_similarity(x[:, None], y[None], dim=2)
+    assert torch.allclose(cosine(x, y), 1 - cos, atol=1e-10)
+
+
+@pytest.mark.parametrize("name", list(DISTANCES))
+def test_self_distance_has_zero_diagonal_and_shape(name, xy):
+    x, _ = xy
+    d = get_distance(name)(x, None)
+    assert d.shape == (20, 20)
+    assert torch.allclose(torch.diagonal(d), torch.zeros(20, dtype=d.dtype), atol=1e-7)
+
+
+@pytest.mark.parametrize("name", list(DISTANCES))
+def test_no_nan_gradient_at_zero_distance(name):
+    x = torch.tensor([[1.0, 2.0], [1.0, 2.0], [0.0, 1.0]], requires_grad=True)
+    d = get_distance(name)(x, None)
+    d.sum().backward()
+    assert torch.isfinite(x.grad).all()
+
+
+def test_euclidean_gradient_is_zero_for_identical_points():
+    x = torch.tensor([[1.0, 2.0], [1.0, 2.0]], requires_grad=True)
+    euclidean(x, None)[0, 1].backward()
+    assert torch.equal(x.grad, torch.zeros_like(x))
+
+
+def test_unknown_distance_names_the_choices():
+    with pytest.raises(ConfigError, match="unknown distance 'manhattan'.*euclidean"):
+        get_distance("manhattan")
