@@ -46,13 +46,14 @@ def to_long_labels(labels: Any, device: torch.device, who: str) -> torch.Tensor:
     return labels.to(device=device, dtype=torch.long)
 
 
-def check_batch(embeddings: Any, labels: Any, who: str) -> tuple[torch.Tensor, torch.Tensor]:
+def check_batch(embeddings: Any, labels: Any, who: str) -> tuple[torch.Tensor, torch.Tensor, bool]:
     """Check a batch of embeddings and labels; warn when it holds a single class.
 
     Returns
     -------
-    embeddings, labels
-        A floating ``(B, d)`` tensor and a LongTensor ``(B,)`` on the same device.
+    embeddings, labels, single_class
+        A floating ``(B, d)`` tensor and a LongTensor ``(B,)`` on the same device, and
+        whether every label is the same (there are no negatives).
 
     Raises
     ------
@@ -78,14 +79,15 @@ def check_batch(embeddings: Any, labels: Any, who: str) -> tuple[torch.Tensor, t
         raise InputError(
             f"{who}: embeddings contain NaN or infinity; check the network's output and the learning rate"
         )
-    if len(labels) > 0 and bool((labels == labels[0]).all()):
+    single_class = len(labels) > 0 and bool((labels == labels[0]).all())
+    if single_class:
         warnings.warn(
             f"{who}: every label in the batch is {int(labels[0])}; no negatives, so nothing is learned "
             "(the loss is 0). Use an M-per-class sampler so each batch holds several classes.",
             BatchWarning,
             stacklevel=3,
         )
-    return embeddings, labels
+    return embeddings, labels, single_class
 
 
 def check_indices(indices: Any, size: int, arity: tuple[int, ...], who: str) -> tuple[torch.Tensor, ...]:

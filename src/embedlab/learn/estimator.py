@@ -114,6 +114,35 @@ class MetricLearner(BaseEstimator, TransformerMixin):  # type: ignore[misc]
         self.warmup_epochs = warmup_epochs
         self.recipe = recipe
 
+    @classmethod
+    def from_config(cls, config: Any) -> MetricLearner:
+        """Build from an :class:`~embedlab.config.ExperimentConfig` (or a path to one).
+
+        ``backend``, ``loss`` and ``miner`` give the components, ``seed`` the seed, and every
+        key of ``train`` (``epochs``, ``batch_size``, ``lr``, ``optimizer``, ``sampler``, ...) the
+        keyword argument of the same name.
+        """
+        from embedlab.config import ExperimentConfig, load_config
+
+        if not isinstance(config, ExperimentConfig):
+            config = load_config(config)
+        if config.backend is None or config.loss is None:
+            raise ConfigError("a metric-learning config needs 'backend' and 'loss'")
+        known = set(cls._get_param_names())
+        unknown = sorted(set(config.train) - known)
+        if unknown:
+            raise ConfigError(f"train: unknown settings {unknown}; known: {', '.join(sorted(known))}")
+
+        def spec(component: Component | None) -> dict[str, Any] | None:
+            return None if component is None else {"name": component.name, "params": dict(component.params)}
+
+        return cls(
+            model=spec(config.backend),
+            loss=spec(config.loss),
+            miner=spec(config.miner),
+            **{"seed": config.seed, **config.train},
+        )
+
     def resolved(self) -> dict[str, Any]:
         """The components and sampler :meth:`fit` will use, with the miner's recipe applied.
 

@@ -3,7 +3,8 @@
 Each loss is called as ``loss(embeddings, labels, indices=None)``. ``indices`` is a miner's
 tuple: ``(a, p, n)`` triplets, or ``(a1, p, a2, n)`` positive and negative pairs, as in
 PyTorch Metric Learning (PML); ``None`` uses every valid triplet or pair of the batch. A batch
-with nothing to learn from (one class, no valid tuple) gives a zero loss whose gradient is zero.
+with nothing to learn from (one class, with a :class:`~embedlab.learn._checks.BatchWarning`,
+or no valid tuple) gives a zero loss whose gradient is zero.
 """
 
 from __future__ import annotations
@@ -63,7 +64,9 @@ class Loss:
 
     def __call__(self, embeddings: torch.Tensor, labels: Any, indices: tuple | None = None) -> torch.Tensor:
         """Return the scalar loss of a batch (see the module docstring for ``indices``)."""
-        embeddings, labels = check_batch(embeddings, labels, f"loss {self.name!r}")
+        embeddings, labels, single_class = check_batch(embeddings, labels, f"loss {self.name!r}")
+        if single_class:  # no negatives: a pair loss would only pull everything together
+            return zero_loss(embeddings)
         if indices is not None:
             indices = check_indices(indices, len(embeddings), (3, 4), f"loss {self.name!r}")
             indices = tuple(i.to(embeddings.device) for i in indices)

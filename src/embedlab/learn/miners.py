@@ -72,7 +72,7 @@ class Miner:
 
     def __call__(self, embeddings: torch.Tensor, labels: Any) -> Triplets:
         """Return ``(anchors, positives, negatives)`` index tensors for the batch."""
-        embeddings, labels = check_batch(embeddings, labels, f"miner {self.name!r}")
+        embeddings, labels, _ = check_batch(embeddings, labels, f"miner {self.name!r}")
         return self.compute(embeddings, labels)
 
     def compute(self, embeddings: torch.Tensor, labels: torch.Tensor) -> Triplets:

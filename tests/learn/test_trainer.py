@@ -1,0 +1,132 @@
+import pytest
+import torch
+
+from embedlab.errors import ConfigError, InputError
+from embedlab.learn.losses import TripletLoss
+from embedlab.learn.miners import BatchHardMiner
+from embedlab.learn.networks import materialize, mlp
+from embedlab.learn.trainer import Trainer, TrainingError
+
+
+def data(n=120, classes=4, dim=6, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    centers = torch.randn(classes, dim, generator=g) * 3
+    y = torch.arange(n) % classes
+    return centers[y] + torch.randn(n, dim, generator=g), y
+
+
+def make_trainer(tmp_path=None, seed=0, **kw):
+    torch.manual_seed(seed)
+    model = materialize(mlp(hidden=(16,), embedding_dim=4), (6,))
+    settings = dict(epochs=3, batch_size=32, progress=False, seed=seed, sampler="m-per-class")
+    settings.update(kw)
+    if tmp_path is not None:
+        settings["checkpoint_dir"] = tmp_path
+    return Trainer(model, TripletLoss(distance="euclidean", margin=0.2), BatchHardMiner(), **settings)
+
+
+def weights(trainer):
+    return {k: v.clone() for k, v in trainer.model.state_dict().items()}
+
+
+def test_history_records_each_epoch_with_validation():
+    X, y = data()
+    Xv, yv = data(40, seed=1)
+    history = make_trainer().fit(X, y, Xv, yv)
+    assert [h["epoch"] for h in history] == [1, 2, 3]
+    for h in history:
+        assert {"loss", "val_loss", "val_precision_at_1", "triplets", "seconds"} <= set(h)
+        assert 0 <= h["val_precision_at_1"] <= 1
+    assert history[-1]["loss"] < history[0]["loss"]
+
+
+def test_seeded_runs_are_identical():
+    X, y = data()
+    a, b = make_trainer(), make_trainer()
+    a.fit(X, y)
+    b.fit(X, y)
+    assert all(torch.equal(v, weights(b)[k]) for k, v in weights(a).items())
+
+
+def test_resumed_run_ends_with_the_same_weights_as_an_uninterrupted_one(tmp_path):
+    X, y = data()
+    full = make_trainer()
+    full.fit(X, y)
+
+    def interrupt(record):
+        if record["epoch"] == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        make_trainer(tmp_path, callbacks=[interrupt]).fit(X, y)
+    assert (tmp_path / "last.pt").is_file()
+    assert torch.load(tmp_path / "last.pt", weights_only=True)["epoch"] == 2
+    resumed = make_trainer(tmp_path, seed=0, resume=True)
+    history = resumed.fit(X, y)
+    assert [h["epoch"] for h in history] == [1, 2, 3]
+    assert all(torch.equal(v, weights(resumed)[k]) for k, v in weights(full).items())
+
+
+def test_checkpoints_are_atomic_and_loadable_with_weights_only(tmp_path):
+    X, y = data()
+    make_trainer(tmp_path).fit(X, y)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["last.pt"]
+    state = torch.load(tmp_path / "last.pt", weights_only=True)
+    assert state["epoch"] == 3 and len(state["history"]) == 3
+
+
+def test_nan_loss_stops_with_clear_error_and_keeps_last_good_checkpoint(tmp_path):
+    X, y = data()
+
+    class ExplodingLoss(TripletLoss):
+        calls = 0
+
+        def compute(self, embeddings, labels, indices):
+            ExplodingLoss.calls += 1
+            value = super().compute(embeddings, labels, indices)
+            return value * float("nan") if ExplodingLoss.calls > 6 else value  # epoch 2 (4 batches an epoch)
+
+    torch.manual_seed(0)
+    model = materialize(mlp(hidden=(16,), embedding_dim=4), (6,))
+    trainer = Trainer(model, ExplodingLoss(distance="euclidean"), BatchHardMiner(), epochs=3, batch_size=32,
+                      progress=False, checkpoint_dir=tmp_path)
+    with pytest.raises(TrainingError, match=r"loss became nan at epoch 2.*last good checkpoint"):
+        trainer.fit(X, y)
+    state = torch.load(tmp_path / "last.pt", weights_only=True)
+    assert state["epoch"] == 1
+    assert all(torch.isfinite(v).all() for v in state["model"].values())
+
+
+def test_early_stopping_restores_the_best_epoch():
+    X, y = data()
+    Xv, yv = data(40, seed=1)
+    trainer = make_trainer(epochs=30, patience=2, monitor="val_loss", lr=0.5, optimizer="sgd")
+    history = trainer.fit(X, y, Xv, yv)
+    assert len(history) < 30
+    best = min(h["val_loss"] for h in history)
+    assert trainer._val_loss(torch.as_tensor(Xv), yv) == pytest.approx(best, rel=1e-5)
+
+
+def test_warmup_epochs_train_without_the_miner():
+    X, y = data()
+    history = make_trainer(warmup_epochs=1).fit(X, y)
+    assert history[0]["triplets"] == -1 and history[1]["triplets"] > 0
+
+
+@pytest.mark.parametrize("sampler", ["random", "class-balanced"])
+def test_other_samplers_train(sampler):
+    X, y = data()
+    assert len(make_trainer(sampler=sampler, epochs=1).fit(X, y)) == 1
+
+
+def test_bad_settings_and_data():
+    with pytest.raises(ConfigError, match="monitor"):
+        make_trainer(monitor="accuracy")
+    with pytest.raises(ConfigError, match="resume=True needs checkpoint_dir"):
+        make_trainer(resume=True)
+    X, y = data()
+    with pytest.raises(InputError, match="120 rows but y has 100"):
+        make_trainer().fit(X, y[:100])
+    X[0, 0] = float("nan")
+    with pytest.raises(InputError, match="NaN"):
+        make_trainer().fit(X, y)
