@@ -34,22 +34,25 @@ def squared_euclidean(x: torch.Tensor, y: torch.Tensor | None = None) -> torch.T
     y = x if y is None else y
     x_sq = (x * x).sum(dim=1, keepdim=True)
     y_sq = x_sq.T if self_distance else (y * y).sum(dim=1).unsqueeze(0)
-    d = (x_sq + y_sq - 2.0 * (x @ y.T)).clamp_min(0.0)
+    d = torch.addmm(x_sq, x, y.T, alpha=-2.0)  # one fused pass over the B×R matrix
+    d = (d + y_sq).clamp_min(0.0)
     if self_distance:
-        d = d * (1.0 - torch.eye(len(x), dtype=d.dtype, device=d.device))
+        d = d.fill_diagonal_(0.0)
     return d
+
+
+#: Squared distances are clamped below at this value before the square root.
+EUCLIDEAN_EPS = 1e-16
 
 
 def euclidean(x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
     """Euclidean distances, with a zero (not NaN) gradient where the distance is zero.
 
-    ``sqrt`` has an infinite derivative at 0; zero entries are shifted by a tiny epsilon
-    inside the root and masked back to exactly 0 outside it, so their gradient is 0.
+    ``sqrt`` has an infinite derivative at 0, so squared distances are clamped below at
+    ``EUCLIDEAN_EPS`` (a normal float32, so no slow denormals) before the root: identical
+    points are ``1e-8`` apart and pass no gradient through their distance.
     """
-    sq = squared_euclidean(x, y)
-    zero = sq <= 0
-    eps = 1e-16  # a normal float32: finfo.tiny would make denormals, which are slow on CPU
-    return torch.sqrt(sq + zero.to(sq.dtype) * eps) * (~zero).to(sq.dtype)
+    return squared_euclidean(x, y).clamp_min(EUCLIDEAN_EPS).sqrt()
 
 
 def cosine(x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:

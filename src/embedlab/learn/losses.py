@@ -121,6 +121,8 @@ class TripletLoss(Loss):
                     "tensors; use a triplet miner or the 'contrastive' loss"
                 )
             a, p, n = indices
+            if not self.soft and len(a) > len(labels):
+                return self._hinge_by_counts(distances, a, p, n, embeddings)
             losses = self._per_triplet(distances[a, p], distances[a, n])
             return self._reduce(losses, losses.numel(), embeddings)
         positive, negative = label_masks(labels)
@@ -142,6 +144,31 @@ class TripletLoss(Loss):
         if self.reduction == "sum":
             return total
         return total / (count if self.reduction == "mean" else max(nonzero, 1))
+
+    def _hinge_by_counts(
+        self, distances: torch.Tensor, a: torch.Tensor, p: torch.Tensor, n: torch.Tensor, embeddings: torch.Tensor
+    ) -> torch.Tensor:
+        """The hinge loss of many triplets without a per-triplet backward pass.
+
+        On the triplets with a positive loss the hinge is linear in the distances, so the sum
+        is ``Σ W ∘ D + margin · active`` with ``W[a,p] = #active triplets using (a,p)`` minus
+        the same count for ``(a,n)``: two ``bincount`` calls and one dense B×B product,
+        instead of gathering and scattering every triplet's gradient.
+        """
+        size = distances.size(1)
+        flat = distances.detach().reshape(-1)
+        ap, an = a * size + p, a * size + n
+        active = flat[ap] - flat[an] + self.margin > 0
+        n_active = int(active.sum())
+        count = len(a)
+        if count == 0 or n_active == 0:
+            return zero_loss(embeddings)
+        weights = torch.bincount(ap[active], minlength=flat.numel()).to(distances.dtype)
+        weights -= torch.bincount(an[active], minlength=flat.numel()).to(distances.dtype)
+        total = (weights.view_as(distances) * distances).sum() + self.margin * n_active
+        if self.reduction == "sum":
+            return total
+        return total / (count if self.reduction == "mean" else n_active)
 
     def _reduce(self, losses: torch.Tensor, count: int, embeddings: torch.Tensor) -> torch.Tensor:
         if count == 0:

@@ -4,10 +4,11 @@ A miner is called as ``miner(embeddings, labels)`` and returns ``(anchors, posit
 negatives)`` LongTensors, as PyTorch Metric Learning's miners do. Mining never builds a
 gradient. Anchors without a positive or without a negative in the batch are skipped.
 
-Every miner except ``batch-all`` works from the ``(B, B)`` distance matrix alone: O(B²)
-memory, plus the triplets it returns. ``semihard`` finds, for each anchor–positive pair, the
-contiguous run of the anchor's negatives (sorted once per anchor) that lies in the semi-hard
-band, by binary search: O(B² log B) time, where PML's miner materialises a B×B×B mask.
+Every miner except ``batch-all`` works from the ``(B, B)`` distance matrix: O(B²) memory,
+plus the triplets it returns. ``semihard`` never builds PML's B×B×B mask: with few positive
+pairs (P×K batches) it tests each pair's row of negatives directly, O(pairs × B); otherwise
+it sorts each anchor's negatives once and binary-searches the contiguous run that lies in
+each pair's band, O(B² log B + triplets returned).
 """
 
 from __future__ import annotations
@@ -182,38 +183,70 @@ class SemihardMiner(Miner):
         "warmup_epochs": 3,
     }
 
+    #: Positive pairs × batch size up to which the band is tested directly (one block).
+    direct_limit: ClassVar[int] = 1 << 24
+
     def mine(self, embeddings: torch.Tensor, labels: torch.Tensor) -> Triplets:
-        """Binary-search each anchor's sorted negatives for the semi-hard band of every positive."""
+        """Find the semi-hard band of every anchor–positive pair."""
         positive, negative = label_masks(labels)
         distances = get_distance(self.distance)(embeddings, None)
-        size = len(labels)
-        neg_sorted, neg_order = distances.masked_fill(~negative, float("inf")).sort(dim=1)
-        # lo: first negative with d(a,n) > d(a,p); hi: first with d(a,n) - d(a,p) > margin.
-        lo = torch.searchsorted(neg_sorted, distances, right=True)
-        hi = torch.searchsorted(neg_sorted, distances + self.margin, right=True)
-        # d(a,p) + margin rounds differently from d(a,n) - d(a,p); fix hi to the exact test.
-        rows = torch.arange(size, device=distances.device).unsqueeze(1)
-        last = neg_sorted.size(1) - 1
-        before = neg_sorted[rows, (hi - 1).clamp(0, last)]
-        hi = hi - ((hi > lo) & (before - distances > self.margin)).long()
-        at = neg_sorted[rows, hi.clamp(max=last)]
-        hi = hi + ((hi <= last) & (at - distances <= self.margin) & torch.isfinite(at)).long()
         a, p = torch.nonzero(positive, as_tuple=True)
-        start, stop = lo[a, p], hi[a, p]
-        count = (stop - start).clamp_min(0)
+        if len(a) == 0:
+            return _empty(embeddings.device)
+        if len(a) * len(labels) <= self.direct_limit:
+            return self._direct(distances, negative, a, p)
+        return self._sorted(distances, positive, negative, a, p)
+
+    def _direct(self, distances: torch.Tensor, negative: torch.Tensor, a: torch.Tensor, p: torch.Tensor) -> Triplets:
+        """Test every (pair, negative) at once: O(pairs × B), cheapest when pairs are few (P×K batches)."""
+        margin = distances[a] - distances[a, p].unsqueeze(1)  # d(a,n) - d(a,p), as PML computes it
+        band = negative[a] & (margin > 0) & (margin <= self.margin)
+        if self.mode == "facenet":
+            closest = margin.masked_fill(~band, float("inf")).argmin(dim=1)
+            keep = band.any(dim=1)
+            return a[keep], p[keep], closest[keep]
+        pair, n = torch.nonzero(band, as_tuple=True)
+        return a[pair], p[pair], n
+
+    def _sorted(
+        self,
+        distances: torch.Tensor,
+        positive: torch.Tensor,
+        negative: torch.Tensor,
+        a: torch.Tensor,
+        p: torch.Tensor,
+    ) -> Triplets:
+        """Binary-search each anchor's sorted negatives: O(B² log B + triplets returned)."""
+        size = len(distances)
+        neg_sorted, neg_order = distances.masked_fill(~negative, float("inf")).sort(dim=1)
+        # One row of queries per anchor: the distances to its positives, padded.
+        rank = (torch.cumsum(positive.long(), dim=1) - 1)[a, p]
+        width = int(rank.max()) + 1
+        ap = distances.new_full((size, width), float("inf"))
+        ap[a, rank] = distances[a, p]
+        # lo: first negative with d(a,n) > d(a,p); hi: first with d(a,n) - d(a,p) > margin.
+        lo = torch.searchsorted(neg_sorted, ap, right=True)[a, rank]
+        hi = torch.searchsorted(neg_sorted, ap + self.margin, right=True)[a, rank]
+        # d(a,p) + margin rounds differently from d(a,n) - d(a,p); move hi to the exact test.
+        d_ap = distances[a, p]
+        last = size - 1
+        before = neg_sorted[a, (hi - 1).clamp(0, last)]
+        hi = hi - ((hi > lo) & (before - d_ap > self.margin)).long()
+        at = neg_sorted[a, hi.clamp(max=last)]
+        hi = hi + ((hi <= last) & torch.isfinite(at) & (at - d_ap <= self.margin)).long()
+        count = (hi - lo).clamp_min(0)
         if self.mode == "facenet":
             keep = count > 0
-            a, p, start = a[keep], p[keep], start[keep]
-            return a, p, neg_order[a, start]
+            return a[keep], p[keep], neg_order[a[keep], lo[keep]]
         total = int(count.sum())
         if total == 0:
-            return _empty(embeddings.device)
-        a_rep = torch.repeat_interleave(a, count, output_size=total)
-        p_rep = torch.repeat_interleave(p, count, output_size=total)
+            return _empty(distances.device)
+        # Expand each pair's run [lo, hi) of sorted negatives: one segment id per triplet.
+        segment = torch.repeat_interleave(torch.arange(len(a), device=a.device), count, output_size=total)
         first = torch.cumsum(count, 0) - count
-        offset = torch.arange(total, device=a.device) - torch.repeat_interleave(first, count, output_size=total)
-        column = torch.repeat_interleave(start, count, output_size=total) + offset
-        return a_rep, p_rep, neg_order[a_rep, column]
+        column = torch.arange(total, device=a.device) - (first - lo)[segment]
+        a_rep = a[segment]
+        return a_rep, p[segment], neg_order.view(-1)[a_rep * size + column]
 
 
 class DistanceWeightedMiner(Miner):

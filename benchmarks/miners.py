@@ -1,0 +1,142 @@
+"""Mining + triplet loss, forward and backward: embedlab against PyTorch Metric Learning (PML).
+
+For B in {256, 1024, 4096} and d = 128, each case runs in its own subprocess and reports the
+median time of miner + loss + backward and the peak memory above the process's baseline
+(resident set size on CPU, ``torch.cuda.max_memory_allocated`` on CUDA). Labels form P×K
+batches with K = 4, as a mining sampler draws them, so the number of mined triplets is O(B²).
+
+PML's semi-hard miner builds a B×B×B mask; at B = 4096 that is 69e9 elements, so that case is
+skipped (it cannot fit in memory), and reported as such.
+
+Run: ``python benchmarks/miners.py [--device cpu|cuda] [--sizes 256 1024 4096]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+DIM = 128
+K = 4
+MARGIN = 0.2
+# PML cases whose B×B×B tensors cannot fit: (miner, B).
+PML_TOO_BIG = {("semihard", 4096)}
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as fh:
+        pages = int(fh.read().split()[1])
+    return pages * resource.getpagesize() / 2**20
+
+
+def one(impl: str, miner_name: str, size: int, device: str, repeats: int) -> dict:
+    """Time one case in this process; return seconds (median), peak MB and triplets."""
+    import torch
+
+    torch.manual_seed(0)
+    emb = torch.randn(size, DIM, device=device)
+    labels = (torch.arange(size, device=device) // K)[torch.randperm(size, device=device)]
+    if impl == "embedlab":
+        import embedlab
+
+        miner = embedlab.create("miner", miner_name, margin=MARGIN, distance="euclidean") if miner_name == "semihard" \
+            else embedlab.create("miner", miner_name, distance="euclidean")
+        loss = embedlab.create("loss", "triplet", margin=MARGIN, distance="euclidean", reduction="mean-nonzero")
+    else:
+        from pytorch_metric_learning import distances, losses, miners
+
+        dist = distances.LpDistance(normalize_embeddings=False)
+        miner = miners.TripletMarginMiner(margin=MARGIN, type_of_triplets="semihard", distance=dist) \
+            if miner_name == "semihard" else miners.BatchHardMiner(distance=dist)
+        loss = losses.TripletMarginLoss(margin=MARGIN, distance=dist)
+
+    def step() -> int:
+        e = emb.clone().requires_grad_()
+        indices = miner(e, labels)
+        value = loss(e, labels, indices)
+        value.backward()
+        if device == "cuda":
+            torch.cuda.synchronize()
+        return len(indices[0])
+
+    step()  # warm-up
+    if device == "cuda":
+        torch.cuda.reset_peak_memory_stats()
+        base = torch.cuda.memory_allocated()
+    else:
+        base = _rss_mb()
+    times = []
+    triplets = 0
+    for _ in range(repeats):
+        began = time.perf_counter()
+        triplets = step()
+        times.append(time.perf_counter() - began)
+    if device == "cuda":
+        peak = (torch.cuda.max_memory_allocated() - base) / 2**20
+    else:
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - base
+    return {"seconds": statistics.median(times), "peak_mb": max(peak, 0.0), "triplets": triplets}
+
+
+def run_case(impl: str, miner: str, size: int, device: str) -> dict | None:
+    repeats = 1 if (impl == "pml" and miner == "semihard" and size >= 1024) else 5
+    cmd = [sys.executable, __file__, "--one", impl, miner, str(size), "--device", device, "--repeats", str(repeats)]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        tail = (done.stderr.strip().splitlines() or ["failed"])[-1]
+        return {"error": tail[:80]}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[256, 1024, 4096])
+    parser.add_argument("--miners", nargs="+", default=["semihard", "batch-hard"])
+    parser.add_argument("--one", nargs=3, metavar=("IMPL", "MINER", "B"))
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    if args.one:
+        impl, miner, size = args.one
+        print(json.dumps(one(impl, miner, int(size), args.device, args.repeats)))
+        return
+
+    import torch
+
+    where = torch.cuda.get_device_name() if args.device == "cuda" else f"CPU, {torch.get_num_threads()} threads"
+    print(f"miner + triplet loss, forward + backward, d={DIM}, K={K} per class, on {where}")
+    header = f"{'miner':<11}{'B':>6}  {'embedlab s':>11}{'PML s':>10}{'speed-up':>10}  {'embedlab MB':>12}{'PML MB':>9}  triplets"
+    print(header)
+    print("-" * len(header))
+    for miner in args.miners:
+        for size in args.sizes:
+            ours = run_case("embedlab", miner, size, args.device)
+            if (miner, size) in PML_TOO_BIG:
+                theirs: dict | None = {"skipped": f"B^3 = {size**3:.1e} mask"}
+            else:
+                theirs = run_case("pml", miner, size, args.device)
+            def cell(r: dict | None, key: str, fmt: str) -> str:
+                if r is None or key not in r:
+                    return "skip" if r and "skipped" in r else "error"
+                return format(r[key], fmt)
+            ratio = (
+                f"{theirs['seconds'] / ours['seconds']:.1f}x"
+                if theirs and "seconds" in theirs and "seconds" in ours
+                else "-"
+            )
+            note = theirs.get("skipped", theirs.get("error", "")) if theirs else ""
+            print(
+                f"{miner:<11}{size:>6}  {cell(ours, 'seconds', '11.4f')}{cell(theirs, 'seconds', '10.4f')}"
+                f"{ratio:>10}  {cell(ours, 'peak_mb', '12.1f')}{cell(theirs, 'peak_mb', '9.1f')}  "
+                f"{ours.get('triplets', '-')}  {note}",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()
