@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from embedlab.data.digits import DigitsParams
+from embedlab.data.params import MedMNISTParams, TorchvisionImagesParams
 from embedlab.registry import Register, hookimpl
 
 
@@ -14,4 +15,22 @@ def embedlab_register_datasets(register: Register) -> None:
         "embedlab.data.digits:load_digits",
         params=DigitsParams,
         summary="scikit-learn's embedded 8x8 digits, 1,797 images in 10 classes",
+    )
+    register(
+        "mnist",
+        "embedlab.data.images:load_mnist",
+        params=TorchvisionImagesParams,
+        summary="MNIST 28x28 digits from torchvision's files under a local root (seed study 2)",
+    )
+    register(
+        "fashion-mnist",
+        "embedlab.data.images:load_fashion_mnist",
+        params=TorchvisionImagesParams,
+        summary="Fashion-MNIST 28x28 clothing from torchvision's files under a local root (study 4)",
+    )
+    register(
+        "dermamnist",
+        "embedlab.data.images:load_dermamnist",
+        params=MedMNISTParams,
+        summary="DermaMNIST skin lesions (7 classes) from a MedMNIST .npz file (study 3)",
     )
