@@ -1,0 +1,137 @@
+"""2-D maps of embeddings coloured by label: train and validation side by side, as in the seed study."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from embedlab.errors import ConfigError, InputError
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = ["project_2d", "plot_embeddings"]
+
+
+def _as_numpy(x: Any) -> np.ndarray:
+    if hasattr(x, "detach"):
+        x = x.detach().cpu().numpy()
+    return np.asarray(x)
+
+
+def project_2d(
+    embeddings: Any, method: Literal["tsne", "pca"] = "tsne", seed: int = 0, perplexity: float = 30.0
+) -> np.ndarray:
+    """Project ``(N, d)`` embeddings to ``(N, 2)`` with scikit-learn's t-SNE or PCA.
+
+    Embeddings that are already 2-D are returned unchanged.
+
+    Raises
+    ------
+    ConfigError
+        For an unknown ``method``.
+    InputError
+        For a non-2-D array or non-finite values.
+    """
+    X = _as_numpy(embeddings).astype(np.float32)
+    if X.ndim != 2:
+        raise InputError(f"embeddings must be (N, dim), got shape {X.shape}")
+    if not np.isfinite(X).all():
+        raise InputError("embeddings contain NaN or infinity")
+    if X.shape[1] == 2:
+        return X
+    if method == "pca":
+        from sklearn.decomposition import PCA
+
+        return PCA(n_components=2, random_state=seed).fit_transform(X)
+    if method == "tsne":
+        from sklearn.manifold import TSNE
+
+        perplexity = min(perplexity, max(1.0, (len(X) - 1) / 3))
+        return TSNE(n_components=2, init="pca", perplexity=perplexity, random_state=seed).fit_transform(X)
+    raise ConfigError(f"unknown projection {method!r}; use 'tsne' or 'pca'")
+
+
+def _scatter(ax: Axes, points: np.ndarray, labels: np.ndarray, names: Sequence[str] | None, title: str) -> None:
+    import matplotlib.pyplot as plt
+
+    classes = np.unique(labels)
+    cmap = plt.get_cmap("tab10" if len(classes) <= 10 else "tab20")
+    for i, c in enumerate(classes):
+        chosen = labels == c
+        name = names[int(c)] if names is not None and 0 <= int(c) < len(names) else str(c)
+        ax.scatter(points[chosen, 0], points[chosen, 1], s=6, alpha=0.7, color=cmap(i % cmap.N), label=name)
+    ax.set_title(title)
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def plot_embeddings(
+    train: Any,
+    train_labels: Any,
+    val: Any | None = None,
+    val_labels: Any | None = None,
+    *,
+    method: Literal["tsne", "pca"] = "tsne",
+    class_names: Sequence[str] | None = None,
+    max_points: int = 5000,
+    seed: int = 0,
+    title: str | None = None,
+    path: str | Path | None = None,
+) -> Figure:
+    """Plot train (and validation) embeddings in 2-D, one colour per label, side by side.
+
+    Parameters
+    ----------
+    train, train_labels
+        Training embeddings ``(N, d)`` (numpy or torch) and their labels.
+    val, val_labels
+        Optional validation embeddings, drawn in a second panel.
+    method
+        ``"tsne"`` (as the seed study) or ``"pca"`` (fast, linear).
+    class_names
+        Legend names indexed by label.
+    max_points
+        At most this many points per panel, drawn at random (t-SNE is quadratic).
+    seed
+        Seed of the subsample and of the projection.
+    title
+        Figure title.
+    path
+        Save the figure there (atomically) as well as returning it.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    panels = [("train", train, train_labels)]
+    if val is not None:
+        if val_labels is None:
+            raise InputError("val was given without val_labels")
+        panels.append(("validation", val, val_labels))
+    rng = np.random.default_rng(seed)
+    fig, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 5), squeeze=False)
+    for ax, (name, emb, lab) in zip(axes[0], panels, strict=True):
+        X, y = _as_numpy(emb), _as_numpy(lab).reshape(-1)
+        if len(X) != len(y):
+            raise InputError(f"{name}: {len(X)} embeddings but {len(y)} labels")
+        if len(X) > max_points:
+            keep = rng.choice(len(X), max_points, replace=False)
+            X, y = X[keep], y[keep]
+        _scatter(ax, project_2d(X, method, seed), y, class_names, f"{name} ({method.upper()}, {len(X)} points)")
+    handles, legend_labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, legend_labels, loc="center right", markerscale=3, frameon=False)
+    fig.subplots_adjust(right=0.85)
+    if title:
+        fig.suptitle(title)
+    if path is not None:
+        from embedlab.io import save_figure
+
+        save_figure(fig, path)
+    return fig
