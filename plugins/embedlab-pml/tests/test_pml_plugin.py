@@ -3,11 +3,11 @@ import sys
 
 import pytest
 import torch
+from embedlab_pml import LOSSES, MINERS, pml_name
 from pytorch_metric_learning import distances, losses, miners
 
 import embedlab
 from embedlab.errors import ConfigError
-from embedlab_pml import LOSSES, MINERS, pml_name
 
 
 def batch():
