@@ -24,5 +24,5 @@ class TorchvisionImagesParams(Params):
 class MedMNISTParams(Params):
     """Parameters of ``dermamnist``: a MedMNIST ``.npz`` file with its official splits."""
 
-    path: str = Field(description="Path of ``dermamnist.npz`` (keys train_images, train_labels, val_..., test_...).")
+    path: str = Field(description="Path of a MedMNIST ``dermamnist.npz`` holding images and labels of the three splits.")
     flatten: bool = Field(False, description="Return (N, C*H*W) rows instead of (N, C, H, W) images.")
