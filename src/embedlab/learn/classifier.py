@@ -79,7 +79,9 @@ def _first_linear(in_features: int | None, out_features: int) -> torch.nn.Module
     return torch.nn.Linear(in_features, out_features)
 
 
-def mlp_classifier(units: int = 512, num_classes: int = 10, in_features: int | None = None) -> torch.nn.Module:
+def mlp_classifier(
+    units: int = 512, num_classes: int = 10, in_features: int | None = None
+) -> torch.nn.Module:
     """Build the seed's MLP: ``Flatten -> Linear(units) -> ReLU -> Linear(num_classes)``.
 
     Parameters
@@ -144,7 +146,9 @@ def _as_arrays(X: Any, y: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
     X_arr = np.asarray(X, dtype=np.float32)
     y_arr = np.asarray(y)
     if y_arr.ndim != 1 or len(X_arr) != len(y_arr):
-        raise InputError(f"{name}: X has {len(X_arr)} rows and y shape {y_arr.shape}; y must be 1-D, one per row")
+        raise InputError(
+            f"{name}: X has {len(X_arr)} rows and y shape {y_arr.shape}; y must be 1-D, one label per row"
+        )
     if not np.issubdtype(y_arr.dtype, np.integer):
         raise InputError(f"{name}: labels must be integers, got dtype {y_arr.dtype}")
     if not np.isfinite(X_arr).all():

@@ -56,7 +56,10 @@ def plot_trials(
         shade = 0.5 if score != score or high == low else (score - low) / (high - low)
         if result.mode == "min":
             shade = 1 - shade
-        kwargs: dict[str, Any] = {"linestyle": _STYLE.get(trial.status, "-"), "color": cmap(0.1 + 0.8 * shade)}
+        kwargs: dict[str, Any] = {
+            "linestyle": _STYLE.get(trial.status, "-"),
+            "color": cmap(0.1 + 0.8 * shade),
+        }
         if trial.trial_id in ranked:
             params = ", ".join(f"{k.rsplit('.', 1)[-1]}={v:.3g}" if isinstance(v, float) else
                                f"{k.rsplit('.', 1)[-1]}={v}" for k, v in trial.params.items())

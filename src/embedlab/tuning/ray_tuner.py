@@ -7,6 +7,8 @@ the runtime and check that a trial's resources fit on some node before anything 
 
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
 import math
 import os
@@ -163,7 +165,9 @@ def _searcher(settings: TuneSettings, space: SearchSpace, seed: int) -> Any:
             raise ConfigError("tune.searcher optuna needs optuna: pip install optuna") from None
         grids = [path for path, domain in space.items() if type(domain).__name__ == "Grid"]
         if grids:
-            raise ConfigError(f"tune.searcher optuna cannot search grid specs ({', '.join(grids)}); use choice")
+            raise ConfigError(
+                f"tune.searcher optuna cannot search grid specs ({', '.join(grids)}); use choice"
+            )
         import optuna
 
         return OptunaSearch(sampler=optuna.samplers.TPESampler(seed=seed))
@@ -216,7 +220,9 @@ class RayTuner:
         Show a tqdm bar over trials.
     """
 
-    def __init__(self, num_cpus: int | None = None, num_gpus: float | None = None, progress: bool = False) -> None:
+    def __init__(
+        self, num_cpus: int | None = None, num_gpus: float | None = None, progress: bool = False
+    ) -> None:
         self.num_cpus = num_cpus
         self.num_gpus = num_gpus
         self.progress = progress
@@ -260,7 +266,9 @@ class RayTuner:
         start = time.perf_counter()
         if s.resume and tune.Tuner.can_restore(experiment):
             logger.info("resuming the search in %s", experiment)
-            tuner = tune.Tuner.restore(experiment, trainable=trial_fn, resume_unfinished=True, restart_errored=True)
+            tuner = tune.Tuner.restore(
+                experiment, trainable=trial_fn, resume_unfinished=True, restart_errored=True
+            )
         else:
             tuner = tune.Tuner(
                 trial_fn,
@@ -276,7 +284,8 @@ class RayTuner:
                 ),
                 run_config=run_config,
             )
-        grid_result = tuner.fit()
+        with contextlib.redirect_stdout(io.StringIO()) if s.verbose == 0 else contextlib.nullcontext():
+            grid_result = tuner.fit()  # Ray prints a header box even at verbose=0
         wall = time.perf_counter() - start
         trials = [_record(grid_result[i], space, max_epochs) for i in range(len(grid_result))]
         result = TuneResult(

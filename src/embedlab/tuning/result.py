@@ -104,7 +104,9 @@ class TuneResult:
                     **trial.info,
                 }
             )
-        columns = ["trial_id", "status", *self.param_names, self.metric, "epochs", "time_s", "train_time_s", "error"]
+        columns = [
+            "trial_id", "status", *self.param_names, self.metric, "epochs", "time_s", "train_time_s", "error"
+        ]
         return pd.DataFrame(rows, columns=list(dict.fromkeys(columns + [k for r in rows for k in r])))
 
     @property

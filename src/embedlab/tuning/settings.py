@@ -59,7 +59,7 @@ class TuneSettings(Params):
         None, description="Where results are written. Default: runs/<config name>/tune, made absolute."
     )
     name: str = Field("search", min_length=1, description="The experiment folder inside storage_path.")
-    max_failures: int = Field(0, ge=0, description="Retries of a failed trial before it is recorded as failed.")
+    max_failures: int = Field(0, ge=0, description="Retries of a failed trial before it counts as failed.")
     resume: bool = Field(False, description="Resume an interrupted search found in storage_path/name.")
     address: str | None = Field(
         None, description="Ray cluster to join ('host:port' or 'auto'); None: RAY_ADDRESS, else local."
@@ -83,9 +83,9 @@ class RayTunerParams(Params):
     """Parameters of the ``ray`` tuner (the search itself is set in the ``tune:`` block)."""
 
     num_cpus: int | None = Field(
-        None, ge=1, description="CPUs of a local runtime started by the tuner; None: all. Ignored on a cluster."
+        None, ge=1, description="CPUs of a local runtime the tuner starts; None: all. Unused on a cluster."
     )
     num_gpus: float | None = Field(
-        None, ge=0, description="GPUs of a local runtime started by the tuner; None: all. Ignored on a cluster."
+        None, ge=0, description="GPUs of a local runtime the tuner starts; None: all. Unused on a cluster."
     )
     progress: bool = Field(False, description="Show a tqdm bar over trials.")

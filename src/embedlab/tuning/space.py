@@ -270,7 +270,10 @@ def apply_params(config: ExperimentConfig, values: dict[str, Any]) -> Experiment
     ConfigError
         For a path that names no parameter in the config, or a value the component refuses.
     """
+    import pydantic
+
     from embedlab.config import ExperimentConfig
+    from embedlab.params import describe_validation_error
 
     data = copy.deepcopy(config.model_dump())
     for path, value in values.items():
@@ -290,8 +293,8 @@ def apply_params(config: ExperimentConfig, values: dict[str, Any]) -> Experiment
         target[key] = value
     try:
         return ExperimentConfig.model_validate(data)
-    except Exception as exc:  # pydantic wraps our ConfigError as a ValidationError
-        raise ConfigError(f"with {values}: {exc}") from None
+    except pydantic.ValidationError as exc:
+        raise ConfigError(f"with {values}: {describe_validation_error(exc, ExperimentConfig)}") from None
 
 
 def grid_points(domain: Domain, where: str = "value") -> list[Any]:
