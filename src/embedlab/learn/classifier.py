@@ -206,7 +206,8 @@ def train_classifier(
     device
         ``"auto"`` (CUDA when present), ``"cpu"``, ``"cuda[:N]"`` or a ``torch.device``.
     seed
-        Seeds the weight initialisation and the batch order.
+        Seeds the batch order and any lazily built layer; seed the model's construction
+        yourself (``torch.manual_seed``) for repeatable initial weights.
     callback
         Called after each epoch with that epoch's metrics; raising from it stops training
         (a tuner's early stopping does this).

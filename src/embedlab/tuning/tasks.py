@@ -70,6 +70,9 @@ def run_classification(
     params = dict(config.backend.params)
     params.setdefault("in_features", int(np.prod(dataset.input_shape)))
     params.setdefault("num_classes", dataset.num_classes or int(train.y.max()) + 1)
+    import torch
+
+    torch.manual_seed(config.seed)  # the same initial weights for every trial with the same params
     model = create("backend", config.backend.name, **params)
     n_params = count_parameters(model)
     elapsed = 0.0
