@@ -1,0 +1,127 @@
+"""The ``ray`` tuner on the shared 2-CPU session runtime: the Study 4 search and its edge cases."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import embedlab
+from embedlab.errors import ConfigError
+
+pytestmark = pytest.mark.ray
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "tune_mlp.yaml"
+
+SMALL = {
+    "name": "small",
+    "task": "classification",
+    "dataset": "digits",
+    "backend": {"name": "mlp-classifier", "params": {"units": {"int": [16, 48], "step": 16}}},
+    "train": {"lr": 0.01, "batch_size": 64},
+    "tune": {"scheduler": "fifo", "searcher": "grid", "max_epochs": 2},
+}
+
+
+@pytest.fixture(scope="module")
+def asha(ray_session, tmp_path_factory):
+    """The acceptance search: 12 ASHA trials from examples/tune_mlp.yaml on 2 CPUs."""
+    return embedlab.tune(EXAMPLE, storage_path=str(tmp_path_factory.mktemp("asha")))
+
+
+def test_twelve_trial_asha_search(asha):
+    table = asha.table
+    assert len(table) == 12 and table["trial_id"].is_unique
+    assert set(table["status"]) <= {"completed", "stopped"}
+    assert (table["status"] == "stopped").any()  # ASHA stopped poor trials early
+    assert (table["status"] == "completed").any() and table["epochs"].max() == 10
+    scores = table["val_accuracy"]
+    assert asha.best_metric == scores.max() > scores.min()  # the best beats the worst
+    assert set(asha.best_config) == {"backend.units", "train.lr"}
+    assert all(u % 16 == 0 and 16 <= u <= 512 for u in table["backend.units"])
+    assert set(table["train.lr"]) <= {0.01, 0.001, 0.0001}
+    assert asha.best_metric > 0.9
+    assert {"trials.csv", "history.csv", "summary.txt"} <= {p.name for p in asha.storage_path.iterdir()}
+
+
+def test_summary_and_plot(asha):
+    text = asha.summary(3)
+    assert "Showing 3 best trials of 12" in text and text.count("Score: ") == 3
+    first = asha.best_trial.trial_id
+    assert f"Trial {first} summary" in text.split("Score:")[0]
+    fig = asha.plot()
+    assert len(fig.axes[0].lines) == 12
+    history = asha.history
+    assert set(history["trial_id"]) == set(asha.table["trial_id"])
+    assert len(history) == asha.table["epochs"].sum()
+
+
+def test_retrain_best_against_the_baseline(asha):
+    report = asha.retrain_best(epochs=3)
+    assert report.best_params == asha.best_config
+    assert report.baseline_params == {"backend.units": 512, "train.lr": 0.01}  # tune.baseline in the example
+    assert len(report.best_history) == len(report.baseline_history) == 3
+    assert {"test_accuracy", "val_accuracy", "n_params"} <= set(report.best_final)
+    assert report.baseline_final["n_params"] == 64 * 512 + 512 + 512 * 10 + 10
+    assert "best - baseline" in report.summary()
+    assert len(report.plot().axes) == 2
+
+
+def test_failing_trial_is_recorded_and_the_search_goes_on(ray_session, tmp_path):
+    config = {
+        **SMALL,
+        "backend": {"name": "mlp-classifier", "params": {"units": 32}},
+        "train": {"lr": 0.01, "class_weights": {"grid": [None, [1.0, 2.0], "balanced"]}},
+    }
+    result = embedlab.tune(config, storage_path=str(tmp_path))
+    table = result.table.set_index("train.class_weights", drop=False)
+    assert len(table) == 3
+    statuses = sorted(result.table["status"])
+    assert statuses == ["completed", "completed", "failed"]
+    failed = result.table[result.table["status"] == "failed"].iloc[0]
+    assert failed["train.class_weights"] == [1.0, 2.0]
+    assert "InputError" in failed["error"] and "one non-negative weight per class" in failed["error"]
+    summary = result.summary()
+    assert "Failed trials (1):" in summary and "one non-negative weight per class" in summary
+
+
+def test_grid_search_then_resume(ray_session, tmp_path):
+    result = embedlab.tune(SMALL, storage_path=str(tmp_path))
+    assert sorted(result.table["backend.units"]) == [16, 32, 48]
+    assert set(result.table["status"]) == {"completed"}
+    again = embedlab.tune(SMALL, storage_path=str(tmp_path), resume=True)
+    assert sorted(again.table["trial_id"]) == sorted(result.table["trial_id"])  # nothing re-run
+
+
+def test_optuna_searcher_with_hyperband(ray_session, tmp_path):
+    pytest.importorskip("optuna")
+    config = {**SMALL, "train": {"lr": {"loguniform": [1e-3, 1e-1]}, "batch_size": 64}}
+    result = embedlab.tune(
+        config, storage_path=str(tmp_path), searcher="optuna", scheduler="hyperband", num_samples=3
+    )
+    assert len(result.table) == 3
+    assert all(1e-3 <= lr <= 1e-1 for lr in result.table["train.lr"])
+
+
+@pytest.mark.parametrize(
+    ("resources", "message"),
+    [({"cpu": 64}, "cpu=64, gpu=0 per trial"), ({"cpu": 1, "gpu": 1}, "gpu=1 per trial")],
+)
+def test_resources_larger_than_the_cluster_are_refused(ray_session, tmp_path, resources, message):
+    with pytest.raises(ConfigError, match=message):
+        embedlab.tune(SMALL, storage_path=str(tmp_path / "out"), resources=resources)
+    assert not (tmp_path / "out").exists()  # refused before any trial started
+
+
+def test_bad_space_refused_before_any_trial(ray_session, tmp_path):
+    for units, message in (({"choice": []}, "is empty"), ({"int": [64, 16]}, "min 64 > max 16"),
+                           ({"int": [16, 50], "step": 16}, "does not fit")):
+        config = {**SMALL, "backend": {"name": "mlp-classifier", "params": {"units": units}}}
+        with pytest.raises(ConfigError, match=message):
+            embedlab.tune(config, storage_path=str(tmp_path / "out"))
+    assert not (tmp_path / "out").exists()
+
+
+def test_other_address_refused_while_connected(ray_session, tmp_path):
+    with pytest.raises(ConfigError, match="already connected"):
+        embedlab.tune(SMALL, storage_path=str(tmp_path), address="127.0.0.1:1")
