@@ -12,7 +12,6 @@ import io
 import logging
 import math
 import os
-import re
 import time
 from pathlib import Path
 from typing import Any
@@ -174,14 +173,14 @@ def _searcher(settings: TuneSettings, space: SearchSpace, seed: int) -> Any:
     return BasicVariantGenerator(random_state=seed)
 
 
-_TRIAL_ID = re.compile(r"_([0-9a-f]{5}_\d{5})_")
+def _trial_dirname(trial: Any) -> str:
+    return f"trial_{trial.trial_id}"
 
 
 def _trial_id(result: Any) -> str:
     if result.metrics and result.metrics.get("trial_id"):
         return str(result.metrics["trial_id"])
-    match = _TRIAL_ID.search(Path(result.path).name) if result.path else None
-    return match.group(1) if match else Path(result.path or "unknown").name
+    return Path(result.path or "unknown").name.removeprefix("trial_")  # see _trial_dirname
 
 
 def _record(result: Any, space: SearchSpace, max_epochs: int) -> TrialRecord:
@@ -267,7 +266,7 @@ class RayTuner:
         if s.resume and tune.Tuner.can_restore(experiment):
             logger.info("resuming the search in %s", experiment)
             tuner = tune.Tuner.restore(
-                experiment, trainable=trial_fn, resume_unfinished=True, restart_errored=True
+                experiment, trainable=trial_fn, resume_unfinished=True
             )
         else:
             tuner = tune.Tuner(
@@ -280,7 +279,8 @@ class RayTuner:
                     search_alg=searcher,
                     num_samples=s.trial_count(),
                     max_concurrent_trials=s.max_concurrent,
-                    reuse_actors=True,  # a new actor per trial would re-import torch every time
+                    reuse_actors=True,
+                    trial_dirname_creator=_trial_dirname,  # a new actor per trial would re-import torch every time
                 ),
                 run_config=run_config,
             )
