@@ -103,4 +103,6 @@ def test_stop_from_callback(digits):
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        train_classifier(linear_probe(in_features=64), digits["train"].X, digits["train"].y, epochs=5, callback=stop)
+        train_classifier(
+            linear_probe(in_features=64), digits["train"].X, digits["train"].y, epochs=5, callback=stop
+        )

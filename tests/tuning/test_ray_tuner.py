@@ -87,7 +87,8 @@ def test_failing_trial_is_recorded_and_the_search_goes_on_then_resume(ray_sessio
 
     again = embedlab.tune(config, storage_path=str(tmp_path), resume=True)
     assert sorted(again.table["trial_id"]) == sorted(table["trial_id"])  # restored, not run again
-    assert list(again.table.sort_values("trial_id")["status"]) == list(table.sort_values("trial_id")["status"])
+    before, after = table.sort_values("trial_id"), again.table.sort_values("trial_id")
+    assert list(after["status"]) == list(before["status"])
 
 
 def test_optuna_searcher_with_hyperband(ray_session, tmp_path):

@@ -13,7 +13,9 @@ from embedlab.tuning.result import TuneResult
 
 
 def record(trial_id, units, scores, status="completed", error=None):
-    history = [{"epoch": i + 1, "val_accuracy": s, "train_time_s": 0.1 * (i + 1)} for i, s in enumerate(scores)]
+    history = [
+        {"epoch": i + 1, "val_accuracy": s, "train_time_s": 0.1 * (i + 1)} for i, s in enumerate(scores)
+    ]
     return TrialRecord(trial_id, {"backend.units": units, "train.lr": 0.001}, status, history, error, 1.0)
 
 
@@ -32,7 +34,9 @@ def test_table_has_every_trial(result):
     table = result.table
     assert list(table["trial_id"]) == ["a", "b", "c", "d"]
     assert list(table["status"]) == ["stopped", "completed", "completed", "failed"]
-    assert list(table.columns[:6]) == ["trial_id", "status", "backend.units", "train.lr", "val_accuracy", "epochs"]
+    assert list(table.columns[:6]) == [
+        "trial_id", "status", "backend.units", "train.lr", "val_accuracy", "epochs"
+    ]
     assert table.loc[1, "val_accuracy"] == 0.9  # a trial's score is its best epoch
     assert math.isnan(table.loc[3, "val_accuracy"])
     assert table.loc[3, "error"].startswith("InputError")

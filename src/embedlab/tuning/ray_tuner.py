@@ -279,8 +279,8 @@ class RayTuner:
                     search_alg=searcher,
                     num_samples=s.trial_count(),
                     max_concurrent_trials=s.max_concurrent,
-                    reuse_actors=True,
-                    trial_dirname_creator=_trial_dirname,  # a new actor per trial would re-import torch every time
+                    reuse_actors=True,  # a new actor per trial would re-import torch every time
+                    trial_dirname_creator=_trial_dirname,
                 ),
                 run_config=run_config,
             )
