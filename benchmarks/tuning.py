@@ -12,7 +12,7 @@ with the same seed and therefore the same sampled trials:
 With embedlab-optuna installed it also runs the same search in-process with Optuna (no Ray)
 for a third wall time.
 
-    python benchmarks/tuning.py [--num-samples 12] [--max-epochs 10] [--cpus 2]
+    python benchmarks/tuning.py [--num-samples 12] [--max-epochs 10] [--cpus 2] [--gpu 0.5]
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ def main() -> None:
     parser.add_argument("--num-samples", type=int, default=12)
     parser.add_argument("--max-epochs", type=int, default=10)
     parser.add_argument("--cpus", type=int, default=2, help="CPUs of the local Ray runtime")
+    parser.add_argument("--gpu", type=float, default=0.0, help="GPUs per trial, e.g. 0.5 (needs CUDA)")
     args = parser.parse_args()
 
     import ray
@@ -60,13 +61,15 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory(prefix="embedlab-bench-tuning-") as tmp:
         common = {"num_samples": args.num_samples, "max_epochs": args.max_epochs}
+        if args.gpu:
+            common["resources"] = {"cpu": 1, "gpu": args.gpu}
         for scheduler in ("asha", "fifo"):
             result = embedlab.tune(
                 EXAMPLE, scheduler=scheduler, storage_path=os.path.join(tmp, scheduler), **common
             )
             rows.append(_row(f"ray {scheduler}", result, args.cpus))
         ray.shutdown()
-        if any(p.name == "optuna" for p in embedlab.plugins("tuner")):
+        if not args.gpu and any(p.name == "optuna" for p in embedlab.plugins("tuner")):
             import torch
             import yaml
 
@@ -78,6 +81,11 @@ def main() -> None:
             )
             rows.append(_row("optuna fifo, in-process (1 trial at a time)", result, 1))
 
+    if args.gpu:
+        import torch
+
+        card = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no CUDA device"
+        print(f"GPU: {card}, {args.gpu} GPU per trial")
     print(f"Study 4 search on digits: {args.num_samples} trials, at most {args.max_epochs} epochs each, "
           f"{args.cpus} Ray CPUs (ray.init took {init_s:.1f} s, not counted below)")
     header = f"{'search':<45}{'trials':>7}{'epochs':>8}{'wall s':>9}{'sum trial s':>13}{'sum train s':>13}"

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -54,13 +55,20 @@ def test_cli_bad_space_is_one_line_exit_2(tmp_path):
 
 
 @pytest.mark.ray
-def test_cli_runs_a_search(ray_session, tmp_path):
+def test_cli_runs_a_search_with_optuna_and_hyperband(ray_session, tmp_path):
+    pytest.importorskip("optuna")
+    data = yaml.safe_load(EXAMPLE.read_text())
+    data["train"]["lr"] = {"loguniform": [1e-3, 1e-1]}
+    data["tune"].update(searcher="optuna", scheduler="hyperband")
+    path = tmp_path / "search.yaml"
+    path.write_text(yaml.safe_dump(data))
     result = CliRunner().invoke(
         main,
-        ["tune", str(EXAMPLE), "--num-samples", "2", "--max-epochs", "2", "--storage-path", str(tmp_path),
+        ["tune", str(path), "--num-samples", "3", "--max-epochs", "2", "--storage-path", str(tmp_path),
          "--top", "1"],
     )
     assert result.exit_code == 0, result.output
     assert "Trial status" in result.output  # Ray's live progress table
-    assert "Results summary" in result.output and "Showing 1 best trials of 2" in result.output
-    assert (tmp_path / "search" / "summary.txt").is_file()
+    assert "Results summary" in result.output and "Showing 1 best trials of 3" in result.output
+    table = pd.read_csv(tmp_path / "search" / "trials.csv")
+    assert len(table) == 3 and table["train.lr"].between(1e-3, 1e-1).all()

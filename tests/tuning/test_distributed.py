@@ -118,7 +118,7 @@ CLIENT = textwrap.dedent(
     """
     import json, sys
     import embedlab
-    r = embedlab.tune(sys.argv[1], address=sys.argv[2], num_samples=2, max_epochs=2, storage_path=sys.argv[3])
+    r = embedlab.tune(sys.argv[1], address=sys.argv[2], num_samples=2, max_epochs=1, storage_path=sys.argv[3])
     import ray
     nodes = [n["NodeManagerAddress"] for n in ray.nodes() if n["Alive"]]
     print("RESULT" + json.dumps({"rows": len(r.table), "status": sorted(r.table["status"]),

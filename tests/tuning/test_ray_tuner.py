@@ -91,16 +91,6 @@ def test_failing_trial_is_recorded_and_the_search_goes_on_then_resume(ray_sessio
     assert list(after["status"]) == list(before["status"])
 
 
-def test_optuna_searcher_with_hyperband(ray_session, tmp_path):
-    pytest.importorskip("optuna")
-    config = {**SMALL, "train": {"lr": {"loguniform": [1e-3, 1e-1]}, "batch_size": 64}}
-    result = embedlab.tune(
-        config, storage_path=str(tmp_path), searcher="optuna", scheduler="hyperband", num_samples=3
-    )
-    assert len(result.table) == 3
-    assert all(1e-3 <= lr <= 1e-1 for lr in result.table["train.lr"])
-
-
 @pytest.mark.parametrize(
     ("resources", "message"),
     [({"cpu": 64}, "cpu=64, gpu=0 per trial"), ({"cpu": 1, "gpu": 1}, "gpu=1 per trial")],
@@ -123,3 +113,15 @@ def test_bad_space_refused_before_any_trial(ray_session, tmp_path):
 def test_other_address_refused_while_connected(ray_session, tmp_path):
     with pytest.raises(ConfigError, match="already connected"):
         embedlab.tune(SMALL, storage_path=str(tmp_path), address="127.0.0.1:1")
+
+
+@pytest.mark.gpu
+def test_fractional_gpu_trials_on_a_real_gpu(ray_session, tmp_path):
+    """Two trials share each GPU (gpu=0.5) and train on it; skipped without CUDA."""
+    result = embedlab.tune(
+        EXAMPLE, storage_path=str(tmp_path), num_samples=4, max_epochs=2, scheduler="fifo",
+        resources={"cpu": 0.5, "gpu": 0.5},
+    )
+    table = result.table
+    assert set(table["status"]) == {"completed"}
+    assert all(devices != "" for devices in table["cuda_visible_devices"])
