@@ -125,3 +125,25 @@ def test_fractional_gpu_trials_on_a_real_gpu(ray_session, tmp_path):
     table = result.table
     assert set(table["status"]) == {"completed"}
     assert all(devices != "" for devices in table["cuda_visible_devices"])
+
+
+def test_max_failures_retries_a_flaky_trial(ray_session, tmp_path):
+    """The tuner interface with a plain trainable: the first attempt fails, the retry succeeds."""
+    from embedlab.tuning.ray_tuner import RayTuner
+    from embedlab.tuning.space import Choice
+
+    marker = tmp_path / "failed-once"
+
+    def flaky(params, report):
+        if not marker.exists():
+            marker.write_text("x")
+            raise RuntimeError("transient")
+        report({"epoch": 1, "score": float(params["x"])})
+
+    result = RayTuner().tune(
+        flaky, {"x": Choice((5,))}, metric="score", mode="max", scheduler="fifo", num_samples=1,
+        max_epochs=1, max_failures=1, storage_path=str(tmp_path / "out"),
+    )
+    assert marker.exists()
+    assert list(result.table["status"]) == ["completed"] and result.best_metric == 5.0
+    assert result.trainable is None  # a bare function cannot be retrained

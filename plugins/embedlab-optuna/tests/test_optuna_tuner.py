@@ -108,3 +108,22 @@ print("OK", r.best_config, round(r.best_metric, 4))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env)
     assert out.returncode == 0, out.stderr[-3000:]
     assert out.stdout.startswith("OK")
+
+
+def test_max_failures_retries_a_flaky_trial(tmp_path):
+    calls = []
+
+    def flaky(params, report):
+        calls.append(params["x"])
+        if len(calls) % 2 == 1:
+            raise RuntimeError("transient")
+        report({"epoch": 1, "score": float(params["x"])})
+
+    space = {"x": Choice((1,))}
+    common = dict(metric="score", mode="max", scheduler="fifo", num_samples=1, max_epochs=1)
+    result = tuner().tune(flaky, space, max_failures=1, storage_path=str(tmp_path / "a"), **common)
+    assert list(result.table["status"]) == ["completed"] and len(calls) == 2
+    calls.clear()
+    result = tuner().tune(flaky, space, max_failures=0, storage_path=str(tmp_path / "b"), **common)
+    assert list(result.table["status"]) == ["failed"]
+    assert result.table["error"][0] == "RuntimeError: transient"
