@@ -140,7 +140,7 @@ def test_max_failures_retries_a_flaky_trial(ray_session, tmp_path):
             raise RuntimeError("transient")
         report({"epoch": 1, "score": float(params["x"])})
 
-    result = RayTuner().tune(
+    result = RayTuner(progress=True).tune(
         flaky, {"x": Choice((5,))}, metric="score", mode="max", scheduler="fifo", num_samples=1,
         max_epochs=1, max_failures=1, storage_path=str(tmp_path / "out"),
     )

@@ -26,7 +26,9 @@ if TYPE_CHECKING:
     from embedlab.tuning.result import TuneResult
     from embedlab.tuning.space import SearchSpace
 
-__all__ = ["Report", "Trainable", "TrialRecord", "Tuner", "describe_error", "trial_status"]
+__all__ = [
+    "Report", "Trainable", "TrialRecord", "Tuner", "describe_error", "describe_value", "trial_status"
+]
 
 #: Called by a trainable once per epoch with that epoch's metrics.
 Report = Callable[[dict[str, Any]], None]
@@ -76,6 +78,13 @@ class TrialRecord:
     error: str | None = None
     time_s: float = math.nan
     info: dict[str, Any] = field(default_factory=dict)
+
+
+def describe_value(value: Any) -> str:
+    """A short display form of a parameter value (floats to 4 significant digits)."""
+    if isinstance(value, float) and math.isfinite(value):
+        return f"{value:.4g}"
+    return str(value)
 
 
 def trial_status(epochs_done: int, max_epochs: int, failed: bool) -> str:

@@ -10,8 +10,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from embedlab.errors import ConfigError
-from embedlab.tuning.base import TrialRecord
-from embedlab.tuning.tasks import describe_value
+from embedlab.tuning.base import TrialRecord, describe_value
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

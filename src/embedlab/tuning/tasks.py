@@ -8,7 +8,6 @@ and accuracy after every epoch.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -223,9 +222,3 @@ class ExperimentTrainable:
             out[path] = field.get_default(call_default_factory=True)
         return out
 
-
-def describe_value(value: Any) -> str:
-    """A short display form of a parameter value."""
-    if isinstance(value, float) and math.isfinite(value):
-        return f"{value:.4g}"
-    return str(value)
