@@ -23,7 +23,7 @@ from embedlab.errors import ConfigError
 from embedlab.tuning.base import Trainable, TrialRecord, describe_error, trial_status
 from embedlab.tuning.result import TuneResult
 from embedlab.tuning.settings import RayTunerParams, TuneSettings
-from embedlab.tuning.space import SearchSpace, to_ray
+from embedlab.tuning.space import Grid, SearchSpace, grid_points, to_ray
 
 __all__ = ["RayTuner", "RayTunerParams", "ensure_runtime"]
 
@@ -162,7 +162,7 @@ def _searcher(settings: TuneSettings, space: SearchSpace, seed: int) -> Any:
             from ray.tune.search.optuna import OptunaSearch
         except ImportError:
             raise ConfigError("tune.searcher optuna needs optuna: pip install optuna") from None
-        grids = [path for path, domain in space.items() if type(domain).__name__ == "Grid"]
+        grids = [path for path, domain in space.items() if isinstance(domain, Grid)]
         if grids:
             raise ConfigError(
                 f"tune.searcher optuna cannot search grid specs ({', '.join(grids)}); use choice"
@@ -246,13 +246,10 @@ class RayTuner:
         resources = {"cpu": s.resources.cpu, "gpu": s.resources.gpu}
         check_resources(resources)
         trial_fn = tune.with_resources(tune.with_parameters(_run_trial, experiment=trainable), resources)
-        total = s.trial_count()
-        if grid or any(type(d).__name__ == "Grid" for d in space.values()):
-            from embedlab.tuning.space import grid_points
-
-            for path, domain in space.items():
-                if grid or type(domain).__name__ == "Grid":
-                    total *= len(grid_points(domain, path))
+        total = s.trial_count()  # Ray runs the grid (grid specs, or every spec with searcher grid) per sample
+        for path, domain in space.items():
+            if grid or isinstance(domain, Grid):
+                total *= len(grid_points(domain, path))
         callbacks = [_Progress(total, s.metric, s.mode)] if self.progress else []
         run_config = tune.RunConfig(
             name=s.name,
@@ -265,9 +262,8 @@ class RayTuner:
         start = time.perf_counter()
         if s.resume and tune.Tuner.can_restore(experiment):
             logger.info("resuming the search in %s", experiment)
-            tuner = tune.Tuner.restore(
-                experiment, trainable=trial_fn, resume_unfinished=True
-            )
+            # finished trials are kept, unfinished ones run again, failed ones stay failed
+            tuner = tune.Tuner.restore(experiment, trainable=trial_fn, resume_unfinished=True)
         else:
             tuner = tune.Tuner(
                 trial_fn,
