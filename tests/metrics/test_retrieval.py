@@ -50,7 +50,11 @@ def test_matches_pml(calculator, seed, leave_one_out):
 def test_chunking_does_not_change_results():
     rng = np.random.default_rng(3)
     query, labels = clustered(rng, 257)
-    assert metrics.retrieval(query, labels, chunk_size=16) == metrics.retrieval(query, labels)
+    chunked = metrics.retrieval(query, labels, chunk_size=16, ks=(1, 5, 300))
+    whole = metrics.retrieval(query, labels, ks=(1, 5, 300))
+    assert chunked.keys() == whole.keys()
+    for key, value in whole.items():
+        assert chunked[key] == pytest.approx(value, rel=1e-12), key
 
 
 def test_perfect_embeddings_score_one():

@@ -7,7 +7,7 @@ there is one. The definitions follow PyTorch Metric Learning's ``AccuracyCalcula
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -19,8 +19,8 @@ if TYPE_CHECKING:
 
 __all__ = ["retrieval", "nearest_neighbors"]
 
-#: Upper bound on the elements of one chunk's distance matrix (128 MiB in float32).
-_CHUNK_ELEMENTS = 1 << 25
+#: Upper bound on the elements of one chunk's distance matrix (64 MiB in float32).
+_CHUNK_ELEMENTS = 1 << 24
 
 
 def _as_tensor(x: Any, name: str, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
@@ -36,6 +36,40 @@ def _as_tensor(x: Any, name: str, device: torch.device, dtype: torch.dtype) -> t
     elif t.ndim != 1:
         raise InputError(f"{name} must be a 1-D array of integer labels; got shape {tuple(t.shape)}")
     return t
+
+
+def _neighbor_chunks(
+    query: torch.Tensor,
+    reference: torch.Tensor,
+    k: torch.Tensor,
+    *,
+    exclude_self: bool,
+    distance: str,
+    chunk_size: int | None,
+) -> Iterator[tuple[int, torch.Tensor]]:
+    """Yield ``(start, indices)`` per chunk of queries: the ``max(k[chunk])`` nearest references,
+    nearest first. Only one chunk's distances exist at a time."""
+    import torch
+
+    if distance == "cosine":
+        query = torch.nn.functional.normalize(query, dim=1)
+        reference = torch.nn.functional.normalize(reference, dim=1)
+    elif distance != "euclidean":
+        raise InputError(f"unknown distance {distance!r}; use 'euclidean' or 'cosine'")
+    n_ref = reference.shape[0]
+    step = chunk_size or max(1, _CHUNK_ELEMENTS // max(n_ref, 1))
+    ref_sq = (reference * reference).sum(dim=1).unsqueeze(0)
+    ref_t = reference.T
+    for start in range(0, query.shape[0], step):
+        q = query[start : start + step]
+        # ‖q‖² is constant per row, so ranking needs only ‖r‖² − 2 q·r.
+        scores = torch.addmm(ref_sq, q, ref_t, alpha=-2.0)
+        if exclude_self:
+            rows = torch.arange(q.shape[0], device=q.device)
+            scores[rows, rows + start] = float("inf")
+        k_chunk = int(k[start : start + step].max().item())
+        yield start, scores.topk(k_chunk, dim=1, largest=False).indices
+        del scores
 
 
 def nearest_neighbors(
@@ -60,7 +94,7 @@ def nearest_neighbors(
     distance
         ``"euclidean"`` or ``"cosine"``.
     chunk_size
-        Queries per chunk; by default sized so a chunk's distances take at most 128 MiB.
+        Queries per chunk; by default sized so a chunk's distances take at most 64 MiB.
 
     Returns
     -------
@@ -69,23 +103,12 @@ def nearest_neighbors(
     """
     import torch
 
-    if distance == "cosine":
-        query = torch.nn.functional.normalize(query, dim=1)
-        reference = torch.nn.functional.normalize(reference, dim=1)
-    elif distance != "euclidean":
-        raise InputError(f"unknown distance {distance!r}; use 'euclidean' or 'cosine'")
-    n_ref = reference.shape[0]
-    step = chunk_size or max(1, _CHUNK_ELEMENTS // max(n_ref, 1))
-    ref_sq = (reference * reference).sum(dim=1)
     out = torch.empty((query.shape[0], k), dtype=torch.long, device=query.device)
-    for start in range(0, query.shape[0], step):
-        q = query[start : start + step]
-        # ‖q‖² is constant per row, so ranking needs only ‖r‖² − 2 q·r.
-        scores = torch.addmm(ref_sq.unsqueeze(0), q, reference.T, alpha=-2.0)
-        if exclude_self:
-            rows = torch.arange(q.shape[0], device=q.device)
-            scores[rows, rows + start] = float("inf")
-        out[start : start + step] = scores.topk(k, dim=1, largest=False).indices
+    ks = torch.full((query.shape[0],), k, dtype=torch.long)
+    for start, idx in _neighbor_chunks(
+        query, reference, ks, exclude_self=exclude_self, distance=distance, chunk_size=chunk_size
+    ):
+        out[start : start + idx.shape[0]] = idx
     return out
 
 
@@ -132,6 +155,11 @@ def retrieval(
     ------
     InputError
         Mismatched lengths or dimensions, non-finite embeddings, or an empty reference set.
+
+    Notes
+    -----
+    Memory is bounded by one chunk: its distances (at most 64 MiB by default) and the indices
+    of its ``max R`` nearest references; every metric is reduced per chunk.
     """
     import torch
 
@@ -152,45 +180,67 @@ def retrieval(
         rl = _as_tensor(reference_labels, "reference_labels", dev, torch.long)
     for emb, lab, name in ((q, ql, "query"), (r, rl, "reference")):
         if emb.shape[0] != lab.shape[0]:
-            raise InputError(f"{name} has {emb.shape[0]} embeddings but {lab.shape[0]} labels; they must match")
+            raise InputError(
+                f"{name} has {emb.shape[0]} embeddings but {lab.shape[0]} labels; they must match"
+            )
     if q.shape[1] != r.shape[1]:
-        raise InputError(f"query is {q.shape[1]}-d but reference is {r.shape[1]}-d; embed both with one model")
+        raise InputError(
+            f"query is {q.shape[1]}-d but reference is {r.shape[1]}-d; embed both with one model"
+        )
     n_candidates = r.shape[0] - (1 if leave_one_out else 0)
     if n_candidates < 1 or q.shape[0] == 0:
         raise InputError("retrieval needs at least one query and one reference besides the query itself")
+    ks = [int(k) for k in ks]
+    if any(k < 1 for k in ks):
+        raise InputError(f"ks must be positive integers; got {ks}")
 
     classes, ref_index = torch.unique(rl, return_inverse=True)
     ref_counts = torch.bincount(ref_index, minlength=len(classes))
     pos = torch.searchsorted(classes, ql).clamp(max=len(classes) - 1)
     same = (classes[pos] == ql).long() * ref_counts[pos]
     R = same - 1 if leave_one_out else same  # same-class references of each query
+    k_needed = R.clamp(min=max(ks)).clamp(max=n_candidates)
 
-    k_max = int(min(n_candidates, max(int(R.max().item()), max(ks), 1)))
-    neighbors = nearest_neighbors(q, r, k_max, exclude_self=leave_one_out, distance=distance, chunk_size=chunk_size)
-    hits = (rl[neighbors] == ql.unsqueeze(1)).float()  # (N, k_max)
+    sums = {
+        name: torch.zeros((), dtype=torch.float64, device=dev) for name in ("r_precision", "map_at_r", "mrr")
+    }
+    hits_at = {k: torch.zeros((), dtype=torch.float64, device=dev) for k in {1, *ks}}
+    found_at = {k: torch.zeros((), dtype=torch.float64, device=dev) for k in ks}
+    for start, idx in _neighbor_chunks(
+        q, r, k_needed, exclude_self=leave_one_out, distance=distance, chunk_size=chunk_size
+    ):
+        stop = start + idx.shape[0]
+        hits = rl[idx] == ql[start:stop].unsqueeze(1)  # (chunk, k) bool
+        del idx
+        Rc = R[start:stop]
+        ranks = torch.arange(1, hits.shape[1] + 1, device=dev)
+        hits_r = hits & (ranks.unsqueeze(0) <= Rc.unsqueeze(1))
+        Rf = Rc.clamp(min=1).double()
+        cum = hits_r.cumsum(dim=1, dtype=torch.int32)
+        sums["r_precision"] += (cum[:, -1].double() / Rf).sum()
+        sums["map_at_r"] += ((cum.double() / ranks) * hits_r).sum(dim=1).div(Rf).sum()
+        first = torch.where(hits_r.any(dim=1), hits_r.int().argmax(dim=1) + 1, 0)
+        sums["mrr"] += torch.where(first > 0, 1.0 / first.clamp(min=1).double(), 0.0).sum()
+        for k in hits_at:
+            kk = min(k, n_candidates)
+            hits_at[k] += hits[:, :kk].sum(dtype=torch.float64) / kk
+        for k in found_at:
+            found_at[k] += hits[:, : min(k, n_candidates)].any(dim=1).sum(dtype=torch.float64)
+        del hits, hits_r, cum
 
-    ranks = torch.arange(1, k_max + 1, device=dev, dtype=torch.float32)
-    within_r = (ranks.unsqueeze(0) <= R.unsqueeze(1)).float()
-    has_r = R > 0
-    Rf = R.clamp(min=1).float()
-    r_precision = (hits * within_r).sum(dim=1) / Rf
-    precision_at_rank = hits.cumsum(dim=1) / ranks
-    map_at_r = (precision_at_rank * hits * within_r).sum(dim=1) / Rf
-    first_hit = torch.where((hits * within_r) > 0, ranks, torch.full_like(ranks, float("inf"))).min(dim=1).values
-    mrr = torch.where(torch.isfinite(first_hit), 1.0 / first_hit, torch.zeros_like(first_hit))
+    n = q.shape[0]
+    n_r = int((R > 0).sum().item())
 
-    def mean(values: torch.Tensor, mask: torch.Tensor | None = None) -> float:
-        chosen = values[mask] if mask is not None else values
-        return float(chosen.double().mean().item()) if chosen.numel() else float("nan")
+    def ratio(total: torch.Tensor, count: int) -> float:
+        return float(total.item()) / count if count else float("nan")
 
     result = {
-        "precision_at_1": mean(hits[:, 0]),
-        "r_precision": mean(r_precision, has_r),
-        "map_at_r": mean(map_at_r, has_r),
-        "mrr": mean(mrr, has_r),
+        "precision_at_1": ratio(hits_at[1], n),
+        "r_precision": ratio(sums["r_precision"], n_r),
+        "map_at_r": ratio(sums["map_at_r"], n_r),
+        "mrr": ratio(sums["mrr"], n_r),
     }
     for k in ks:
-        kk = min(k, k_max)
-        result[f"precision_at_{k}"] = mean(hits[:, :kk].mean(dim=1))
-        result[f"recall_at_{k}"] = mean((hits[:, :kk].sum(dim=1) > 0).float())
+        result[f"precision_at_{k}"] = ratio(hits_at[k], n)
+        result[f"recall_at_{k}"] = ratio(found_at[k], n)
     return result
