@@ -17,7 +17,7 @@ from embedlab.errors import InputError
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["retrieval", "nearest_neighbors"]
+__all__ = ["Retrieval", "nearest_neighbors", "retrieval"]
 
 #: Upper bound on the elements of one chunk's distance matrix (64 MiB in float32).
 _CHUNK_ELEMENTS = 1 << 24
@@ -244,3 +244,17 @@ def retrieval(
         result[f"precision_at_{k}"] = ratio(hits_at[k], n)
         result[f"recall_at_{k}"] = ratio(found_at[k], n)
     return result
+
+
+class Retrieval:
+    """The ``retrieval`` metric: ``Retrieval(**params)(query, labels, reference=None,
+    reference_labels=None) -> dict`` (see :func:`retrieval`)."""
+
+    def __init__(self, **params: Any) -> None:
+        self.params = params
+
+    def __call__(
+        self, query: Any, query_labels: Any, reference: Any = None, reference_labels: Any = None
+    ) -> dict[str, float]:
+        """Score query embeddings against the reference (or each other, leave-one-out)."""
+        return retrieval(query, query_labels, reference, reference_labels, **self.params)
