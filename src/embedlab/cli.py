@@ -57,3 +57,8 @@ def plugins_command(kind: str | None, as_json: bool) -> None:
         return
     rows = [[i.kind, i.name, i.distribution, i.version, i.summary] for i in infos]
     click.echo(_table(rows, ["kind", "name", "distribution", "version", "summary"]))
+
+
+from embedlab.metrics.cli import evaluate_command  # noqa: E402
+
+main.add_command(evaluate_command)
