@@ -74,3 +74,24 @@ def test_bad_input_is_named():
         metrics.retrieval(emb, [0, 1, 0, 1], np.zeros((2, 3)), [0, 1])
     with pytest.raises(InputError, match="reference_labels"):
         metrics.retrieval(emb, [0, 1, 0, 1], emb)
+
+
+def test_nearest_neighbors_match_brute_force():
+    rng = np.random.default_rng(4)
+    query = torch.tensor(rng.normal(size=(50, 5)), dtype=torch.float32)
+    reference = torch.tensor(rng.normal(size=(70, 5)), dtype=torch.float32)
+    expected = torch.cdist(query, reference).argsort(dim=1)[:, :4]
+    assert torch.equal(metrics.nearest_neighbors(query, reference, 4, chunk_size=7), expected)
+    loo = metrics.nearest_neighbors(query, query, 3, exclude_self=True)
+    assert not (loo == torch.arange(50).unsqueeze(1)).any()
+
+
+def test_imbalanced_classes_with_small_chunks_match_pml(calculator):
+    rng = np.random.default_rng(5)
+    labels = rng.choice(4, size=400, p=[0.7, 0.2, 0.07, 0.03])
+    centers = rng.normal(size=(4, 8)) * 1.5
+    emb = (centers[labels] + rng.normal(size=(400, 8))).astype(np.float32)
+    expected = calculator.get_accuracy(torch.tensor(emb), torch.tensor(labels))
+    got = metrics.retrieval(emb, labels, chunk_size=32)
+    assert got["r_precision"] == pytest.approx(expected["r_precision"], abs=1e-6)
+    assert got["map_at_r"] == pytest.approx(expected["mean_average_precision_at_r"], abs=1e-6)

@@ -46,9 +46,14 @@ def _neighbor_chunks(
     exclude_self: bool,
     distance: str,
     chunk_size: int | None,
-) -> Iterator[tuple[int, torch.Tensor]]:
-    """Yield ``(start, indices)`` per chunk of queries: the ``max(k[chunk])`` nearest references,
-    nearest first. Only one chunk's distances exist at a time."""
+) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """Yield ``(rows, indices)`` per chunk of queries: the query rows of the chunk and, for each,
+    its ``max(k[rows])`` nearest references, nearest first.
+
+    Queries are taken in increasing order of ``k``, so a chunk asks only as many neighbours as
+    its own queries need (with imbalanced classes most chunks need far fewer than the largest
+    class). Only one chunk's distances exist at a time.
+    """
     import torch
 
     if distance == "cosine":
@@ -60,15 +65,15 @@ def _neighbor_chunks(
     step = chunk_size or max(1, _CHUNK_ELEMENTS // max(n_ref, 1))
     ref_sq = (reference * reference).sum(dim=1).unsqueeze(0)
     ref_t = reference.T
+    order = torch.argsort(k, stable=True)
     for start in range(0, query.shape[0], step):
-        q = query[start : start + step]
+        rows = order[start : start + step]
         # ‖q‖² is constant per row, so ranking needs only ‖r‖² − 2 q·r.
-        scores = torch.addmm(ref_sq, q, ref_t, alpha=-2.0)
+        scores = torch.addmm(ref_sq, query[rows], ref_t, alpha=-2.0)
         if exclude_self:
-            rows = torch.arange(q.shape[0], device=q.device)
-            scores[rows, rows + start] = float("inf")
-        k_chunk = int(k[start : start + step].max().item())
-        yield start, scores.topk(k_chunk, dim=1, largest=False).indices
+            scores[torch.arange(len(rows), device=scores.device), rows] = float("inf")
+        k_chunk = int(k[rows[-1]].item())
+        yield rows, scores.topk(k_chunk, dim=1, largest=False).indices
         del scores
 
 
@@ -104,11 +109,11 @@ def nearest_neighbors(
     import torch
 
     out = torch.empty((query.shape[0], k), dtype=torch.long, device=query.device)
-    ks = torch.full((query.shape[0],), k, dtype=torch.long)
-    for start, idx in _neighbor_chunks(
+    ks = torch.full((query.shape[0],), k, dtype=torch.long, device=query.device)
+    for rows, idx in _neighbor_chunks(
         query, reference, ks, exclude_self=exclude_self, distance=distance, chunk_size=chunk_size
     ):
-        out[start : start + idx.shape[0]] = idx
+        out[rows] = idx
     return out
 
 
@@ -206,13 +211,12 @@ def retrieval(
     }
     hits_at = {k: torch.zeros((), dtype=torch.float64, device=dev) for k in {1, *ks}}
     found_at = {k: torch.zeros((), dtype=torch.float64, device=dev) for k in ks}
-    for start, idx in _neighbor_chunks(
+    for rows, idx in _neighbor_chunks(
         q, r, k_needed, exclude_self=leave_one_out, distance=distance, chunk_size=chunk_size
     ):
-        stop = start + idx.shape[0]
-        hits = rl[idx] == ql[start:stop].unsqueeze(1)  # (chunk, k) bool
+        hits = rl[idx] == ql[rows].unsqueeze(1)  # (chunk, k) bool
         del idx
-        Rc = R[start:stop]
+        Rc = R[rows]
         ranks = torch.arange(1, hits.shape[1] + 1, device=dev)
         hits_r = hits & (ranks.unsqueeze(0) <= Rc.unsqueeze(1))
         Rf = Rc.clamp(min=1).double()
