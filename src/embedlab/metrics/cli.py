@@ -5,7 +5,6 @@ Light at import (click only); the work is done by :func:`evaluate_file`.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -87,17 +86,6 @@ def read_predictions(
     raise InputError(f"{file.name}: unknown format {suffix!r}; use a .csv or .npz file")
 
 
-def _json_ready(value: Any) -> Any:
-    """NaN becomes null, so the JSON file is standard JSON."""
-    if isinstance(value, dict):
-        return {k: _json_ready(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_ready(v) for v in value]
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return value
-
-
 _SPLIT_ORDER = {"train": 0, "val": 1, "validation": 1, "valid": 1, "test": 2}
 
 
@@ -127,9 +115,8 @@ def evaluate_file(
     """
     import numpy as np
 
-    from embedlab.io import atomic_write, save_figure, write_json
     from embedlab.metrics.classification import SplitReports, classification_report
-    from embedlab.plots import classification as plots
+    from embedlab.metrics.export import save_reports
 
     y_true, y_score, split, file_names = read_predictions(path, label_key, split_key)
     names = class_names or file_names
@@ -155,26 +142,9 @@ def evaluate_file(
             for s, idx in groups.items()
         }
     )
-    target = Path(out)
-    written: list[Path] = []
-    if "md" in formats:
-        with atomic_write(target / "report.md") as fh:
-            fh.write(f"# Classification report: {Path(path).name}\n\n{reports.to_markdown()}")
-        written.append(target / "report.md")
-    if "json" in formats:
-        write_json(target / "report.json", _json_ready(reports.to_dict()))
-        written.append(target / "report.json")
-    if figures:
-        for split_name, report in reports.items():
-            makers = [("confusion", plots.confusion_heatmap)]
-            if report.probabilities is not None:
-                makers = [("roc", plots.roc_curves), ("pr", plots.pr_curves), *makers]
-            for suffix, make in makers:
-                # figures are built without pyplot, so nothing needs closing
-                written.append(
-                    save_figure(make(report, title=split_name), target / f"{split_name}-{suffix}.png")
-                )
-        written.append(save_figure(plots.recall_bars(reports), target / "recall.png"))
+    written = save_reports(
+        reports, out, title=f"Classification report: {Path(path).name}", formats=formats, figures=figures
+    )
     return reports, written
 
 
