@@ -10,6 +10,7 @@ benchmarks/retrieval.py`` (add ``--queries/--references`` for other sizes).
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import resource
 import subprocess
@@ -61,6 +62,11 @@ def worker(side: str, data: Path) -> None:
             "r_precision": out["r_precision"],
             "map_at_r": out["mean_average_precision_at_r"],
         }
+    elif side == "embedlab-faiss":
+        from embedlab_faiss.retrieval import faiss_retrieval
+
+        out = faiss_retrieval(q, ql, r, rl)
+        values = {key: out[key] for key in ("precision_at_1", "r_precision", "map_at_r")}
     else:
         from embedlab import metrics
 
@@ -88,7 +94,7 @@ def main() -> int:
     parser.add_argument("--dim", type=int, default=64)
     parser.add_argument("--classes", type=int, default=10)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--worker", choices=["pml", "embedlab"], help=argparse.SUPPRESS)
+    parser.add_argument("--worker", choices=["pml", "embedlab", "embedlab-faiss"], help=argparse.SUPPRESS)
     parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -101,17 +107,22 @@ def main() -> int:
             f"retrieval: {args.queries} queries vs {args.references} references, {args.dim}-d, "
             f"{args.classes} classes, k=max_bin_count, CPU"
         )
-        results = {side: run_side(side, data) for side in ("pml", "embedlab")}
-    print(f"{'':10}{'seconds':>10}{'peak MB':>10}{'P@1':>10}{'R-prec':>10}{'MAP@R':>10}")
+        sides = ["pml", "embedlab"]
+        if importlib.util.find_spec("embedlab_faiss") is not None:
+            sides.append("embedlab-faiss")  # the optional plugin, shown for information
+        results = {side: run_side(side, data) for side in sides}
+    print(f"{'':16}{'seconds':>10}{'peak MB':>10}{'P@1':>10}{'R-prec':>10}{'MAP@R':>10}")
     for side, res in results.items():
         v = res["values"]
         print(
-            f"{side:10}{res['seconds']:10.2f}{res['peak_mb']:10.0f}"
+            f"{side:16}{res['seconds']:10.2f}{res['peak_mb']:10.0f}"
             f"{v['precision_at_1']:10.5f}{v['r_precision']:10.5f}{v['map_at_r']:10.5f}"
         )
     speedup = results["pml"]["seconds"] / results["embedlab"]["seconds"]
     gap = max(
-        abs(results["pml"]["values"][k] - results["embedlab"]["values"][k]) for k in results["pml"]["values"]
+        abs(results["pml"]["values"][k] - results[side]["values"][k])
+        for side in sides[1:]
+        for k in results["pml"]["values"]
     )
     peak = results["embedlab"]["peak_mb"]
     print(
