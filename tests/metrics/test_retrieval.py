@@ -95,3 +95,14 @@ def test_imbalanced_classes_with_small_chunks_match_pml(calculator):
     got = metrics.retrieval(emb, labels, chunk_size=32)
     assert got["r_precision"] == pytest.approx(expected["r_precision"], abs=1e-6)
     assert got["map_at_r"] == pytest.approx(expected["mean_average_precision_at_r"], abs=1e-6)
+
+
+@pytest.mark.gpu
+def test_cuda_equals_cpu():
+    rng = np.random.default_rng(6)
+    query, labels = clustered(rng, 500)
+    reference, reference_labels = clustered(rng, 800)
+    cpu = metrics.retrieval(query, labels, reference, reference_labels, device="cpu")
+    gpu = metrics.retrieval(query, labels, reference, reference_labels, device="cuda")
+    for key, value in cpu.items():
+        assert gpu[key] == pytest.approx(value, abs=1e-6), key
