@@ -233,3 +233,18 @@ def test_other_bad_input():
         metrics.classification_report([0, 1], [0, 1], recall_target=2)
     with pytest.raises(InputError, match="needs 1-D hard predictions"):
         metrics.classification_report([0, 1], [[1.0, 0.0], [0.0, 1.0]], scores="labels")
+
+
+def test_labels_may_be_class_names():
+    names = ["akiec", "bcc", "nv"]
+    y = np.array(["nv", "bcc", "nv", "akiec"])
+    proba = np.array([[0.1, 0.1, 0.8], [0.2, 0.7, 0.1], [0.5, 0.1, 0.4], [0.6, 0.2, 0.2]])
+    report = metrics.classification_report(y, proba, names)
+    assert report.y_true.tolist() == [2, 1, 2, 0]
+    assert report.recall == {"akiec": 1.0, "bcc": 1.0, "nv": 0.5}
+    hard = metrics.classification_report(y, np.array(["nv", "bcc", "akiec", "akiec"]), names)
+    assert hard.recall == report.recall
+    with pytest.raises(InputError, match="\\['mel'\\] that are not among the class_names"):
+        metrics.classification_report(np.array(["mel", "nv", "nv", "nv"]), proba, names)
+    with pytest.raises(InputError, match="y_score holds class\\(es\\) \\[5\\] but there are 3 class_names"):
+        metrics.classification_report([0, 1, 2], [0, 1, 5], names)

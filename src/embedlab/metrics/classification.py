@@ -92,18 +92,36 @@ def _integral(values: np.ndarray) -> bool:
     return False
 
 
-def _as_class_indices(true: np.ndarray, num_classes: int) -> np.ndarray:
-    if not _integral(true):
+def _as_class_indices(
+    values: np.ndarray,
+    num_classes: int,
+    names: Sequence[str] | None = None,
+    what: str = "y_true",
+    columns: bool = True,
+) -> np.ndarray:
+    """Class indices ``0..C-1`` from integer labels, or from class names when ``names`` are given."""
+    where = f"y_score has only {num_classes} columns" if columns else f"there are {num_classes} class_names"
+    if values.dtype.kind in "USO" and names is not None:
+        lookup = {str(n): i for i, n in enumerate(names)}
+        strings = values.astype(str)
+        unknown = sorted(set(strings.tolist()) - set(lookup))
+        if unknown:
+            raise InputError(
+                f"{what} holds class(es) {unknown} that are not among the class_names {list(lookup)}; "
+                "give one name (and one score column) per class"
+            )
+        return np.array([lookup[v] for v in strings.tolist()], dtype=np.int64)
+    if not _integral(values):
         raise InputError(
-            "with one score column per class, y_true must hold integer class indices 0..C-1; "
-            f"got values of dtype {true.dtype}"
+            f"{what} must hold integer class indices 0..C-1 (or class names, with class_names given); "
+            f"got values of dtype {values.dtype}"
         )
-    indices = true.astype(np.int64)
+    indices = values.astype(np.int64)
     outside = np.unique(indices[(indices < 0) | (indices >= num_classes)])
     if outside.size:
         raise InputError(
-            f"y_true holds class(es) {outside.tolist()} but y_score has only {num_classes} columns "
-            f"(classes 0..{num_classes - 1}); give one score column per class, in label order"
+            f"{what} holds class(es) {outside.tolist()} but {where} (classes 0..{num_classes - 1}); "
+            "give one score column and one name per class, in label order"
         )
     return indices
 
@@ -119,7 +137,8 @@ def read_scores(
     Parameters
     ----------
     y_true
-        True labels ``(N,)``: integer class indices when ``y_score`` has one column per class.
+        True labels ``(N,)``: integer class indices ``0..C-1``, or class names when
+        ``class_names`` is given.
     y_score
         ``(N, C)`` probabilities or logits, ``(N,)`` probabilities of class 1 (binary), or
         ``(N,)`` hard predictions.
@@ -181,8 +200,8 @@ def read_scores(
             )
         if class_names is not None:
             num = len(class_names)
-            true_idx = _as_class_indices(true, num)
-            pred_idx = _as_class_indices(score, num)
+            true_idx = _as_class_indices(true, num, class_names, "y_true", columns=False)
+            pred_idx = _as_class_indices(score, num, class_names, "y_score", columns=False)
             names = tuple(str(n) for n in class_names)
         else:
             try:
@@ -219,7 +238,6 @@ def read_scores(
     num = probabilities.shape[1]
     if num < 2:
         raise InputError(f"y_score has {num} column; a classifier's scores need one column per class (>= 2)")
-    true_idx = _as_class_indices(true, num)
     if class_names is None:
         names = tuple(str(c) for c in range(num))
     else:
@@ -228,6 +246,7 @@ def read_scores(
             raise InputError(
                 f"class_names has {len(names)} names but y_score has {num} columns; give one name per column"
             )
+    true_idx = _as_class_indices(true, num, class_names)
     return _Scores(true_idx, probabilities.argmax(axis=1), probabilities, _unique_names(names), kind)
 
 
