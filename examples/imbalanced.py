@@ -9,7 +9,8 @@ proportions, class 5 ~67%) stands in for the classifier baseline. It is fitted t
   with torchvision ``transforms.v2`` (small rotations, shifts, zooms).
 
 For each, the train/val/test reports (markdown, JSON), ROC and PR curves, confusion matrices
-and the recall chart go into ``OUT/<variant>/``, and ``OUT/summary.md`` compares the variants.
+and the recall chart go into ``OUT/<variant>/``; ``OUT/summary.md`` and
+``OUT/{val,test}-recall-by-variant.png`` compare the variants.
 
 Run: ``python examples/imbalanced.py OUT [--seed 0]``.
 """
@@ -26,9 +27,10 @@ from sklearn.linear_model import LogisticRegression
 import embedlab
 from embedlab.data import ArrayDataset
 from embedlab.data.rebalance import class_weights, oversample
-from embedlab.io import atomic_write
+from embedlab.io import atomic_write, save_figure
 from embedlab.metrics import SplitReports, UndefinedMetricWarning, classification_report
 from embedlab.metrics.export import save_reports
+from embedlab.plots import classification as plots
 
 SPLITS = ("train", "val", "test")
 
@@ -101,6 +103,10 @@ def main() -> None:
     results = {name: evaluate(model, dataset) for name, model in fit_variants(dataset, args.seed).items()}
     for name, reports in results.items():
         save_reports(reports, args.out / name, title=f"imbalanced-digits, LogisticRegression, {name}")
+    for split in ("val", "test"):  # how minority recall changes with each remedy
+        by_variant = {name: reports[split] for name, reports in results.items()}
+        fig = plots.recall_bars(by_variant, title=f"{split} split, by variant")
+        save_figure(fig, args.out / f"{split}-recall-by-variant.png")
     summary = summary_markdown(results, dataset)
     with atomic_write(args.out / "summary.md") as fh:
         fh.write(summary)

@@ -26,6 +26,7 @@ def test_study3_example_writes_reports_and_figures(tmp_path):
         assert set(report) == {"train", "val", "test"}
     summary = (tmp_path / "summary.md").read_text()
     assert "| baseline | test |" in summary and "| class-weights | test |" in summary
+    assert (tmp_path / "test-recall-by-variant.png").exists()
     # rebalancing raises the worst minority recall on the held-out splits
     base = json.loads((tmp_path / "baseline" / "report.json").read_text())
     weighted = json.loads((tmp_path / "class-weights" / "report.json").read_text())

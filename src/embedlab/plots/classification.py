@@ -153,7 +153,8 @@ def recall_bars(
 ) -> Figure:
     """Per-class recall as bars, one group per class and one bar per split, with the target line.
 
-    Bars below the target have a red edge, so the failing classes stand out.
+    Bars below the target have a red edge and their value printed above them, so the failing
+    classes stand out (a recall of 0 has no bar to see).
 
     Parameters
     ----------
@@ -188,9 +189,16 @@ def recall_bars(
     handles: list[Patch | Line2D] = []
     for i, ((split, report), color) in enumerate(zip(splits.items(), _colors(len(splits)), strict=True)):
         recall = np.array([report.recall[n] for n in names])
-        edges = ["red" if r < goal else "none" for r in recall]
+        # a class absent from the split has recall 0 by convention, not a failure
+        failing = (recall < goal) & (report.confusion_matrix.sum(axis=1) > 0)
+        edges = ["red" if f else "none" for f in failing]
         offset = (i - (len(splits) - 1) / 2) * width
         ax.bar(x + offset, recall, width, color=color, edgecolor=edges, linewidth=1.5)
+        for xi, r in zip(x[failing], recall[failing], strict=True):
+            # print failing values: a recall of 0 has no bar to see
+            ax.text(
+                xi + offset, r + 0.02, f"{r:.2f}", color="red", ha="center", va="bottom", fontsize="x-small"
+            )
         if split:
             handles.append(Patch(facecolor=color, label=split))
     ax.axhline(goal, color="red", ls="--", lw=1.2)
