@@ -79,3 +79,12 @@ def test_undefined_auc_is_drawn_as_undefined():
     with pytest.warns(metrics.UndefinedMetricWarning):
         report = metrics.classification_report(y, proba, NAMES)
     assert "nv (AUC undefined: one-sided split)" in legend_texts(plots.roc_curves(report))
+
+
+def test_recall_bars_print_failing_values_but_not_absent_classes():
+    y = np.array([0] * 5 + [1] * 5)
+    pred = np.array([1] * 5 + [1] * 5)  # class 0 never found; class 2 absent from the split
+    report = metrics.classification_report(y, pred, NAMES, scores="labels")
+    ax = plots.recall_bars(report).axes[0]
+    assert [t.get_text() for t in ax.texts] == ["0.00"]
+    assert [b.get_edgecolor()[:3] for b in ax.patches][0] == (1.0, 0.0, 0.0)
