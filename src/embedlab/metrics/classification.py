@@ -272,7 +272,7 @@ def _per_class_score(
     for c, name in enumerate(class_names):
         positive = y_true == c
         # ROC AUC needs both positives and negatives; average precision needs positives.
-        if positive.all() and metric == "roc_auc" or not positive.any():
+        if not positive.any() or (metric == "roc_auc" and positive.all()):
             out[name] = math.nan
             undefined.append(name)
         else:
