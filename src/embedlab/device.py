@@ -29,7 +29,9 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     try:
         resolved = torch.device(device)
     except (RuntimeError, TypeError) as exc:
-        raise ConfigError(f"device {device!r} is not valid ({exc}); use 'auto', 'cpu' or 'cuda[:N]'") from None
+        raise ConfigError(
+            f"device {device!r} is not valid ({exc}); use 'auto', 'cpu' or 'cuda[:N]'"
+        ) from None
     if resolved.type == "cuda" and not torch.cuda.is_available():
         raise ConfigError(f"device {device!r} asks for CUDA, but none is available; use 'auto' or 'cpu'")
     return resolved

@@ -148,7 +148,9 @@ class _Registry:
 
     def load_entry_points(self) -> None:
         disabled = {
-            _canonical(d) for d in os.environ.get("EMBEDLAB_DISABLE_PLUGINS", "").split(",") if d.strip()
+            _canonical(d.strip())
+            for d in os.environ.get("EMBEDLAB_DISABLE_PLUGINS", "").split(",")
+            if d.strip()
         }
         seen: set[tuple[str, str]] = set()
         for ep in md.entry_points(group=ENTRY_POINT_GROUP):
@@ -173,7 +175,13 @@ class _Registry:
             return
         try:
             self.pm.register(plugin, name=plugin_name)
-        except Exception as exc:  # noqa: BLE001 - e.g. a misspelled hook name
+            unknown = [h.name for h in self.pm.get_hookcallers(plugin) or [] if not h.has_spec()]
+            if unknown:
+                self.pm.unregister(plugin)
+                raise pluggy.PluginValidationError(
+                    plugin, f"unknown hook(s) {', '.join(unknown)}; known hooks: {', '.join(KINDS.values())}"
+                )
+        except Exception as exc:  # noqa: BLE001 - a bad hook signature or name
             self._fail(distribution, entry_point, "failed to register", exc)
             return
         for kind, hook_name in KINDS.items():
@@ -224,9 +232,7 @@ class _Registry:
         )
         if _env_flag("EMBEDLAB_STRICT_PLUGINS"):
             raise PluginLoadError(message + " (EMBEDLAB_STRICT_PLUGINS is set)") from exc
-        warnings.warn(
-            message + " (set EMBEDLAB_DISABLE_PLUGINS to skip it)", PluginWarning, stacklevel=4
-        )
+        warnings.warn(message + " (set EMBEDLAB_DISABLE_PLUGINS to skip it)", PluginWarning, stacklevel=4)
 
 
 _lock = threading.Lock()
@@ -270,7 +276,10 @@ def register_plugin(plugin: object, distribution: str = "__main__", version: str
 
 def _conflict(infos: list[PluginInfo]) -> PluginConflictError:
     first = infos[0]
-    origins = " and ".join(f"{i.distribution!r} (entry point {i.entry_point!r})" for i in infos)
+    origins = " and ".join(
+        f"{i.distribution!r} (entry point {i.entry_point!r})"
+        for i in sorted(infos, key=lambda i: i.distribution)
+    )
     return PluginConflictError(
         f"{first.kind} {first.name!r} is registered by {origins}; "
         f"uninstall one or block it with EMBEDLAB_DISABLE_PLUGINS"
