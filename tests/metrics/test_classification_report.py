@@ -248,3 +248,26 @@ def test_labels_may_be_class_names():
         metrics.classification_report(np.array(["mel", "nv", "nv", "nv"]), proba, names)
     with pytest.raises(InputError, match="y_score holds class\\(es\\) \\[5\\] but there are 3 class_names"):
         metrics.classification_report([0, 1, 2], [0, 1, 5], names)
+
+
+def test_repr_is_short_and_notebooks_get_markdown():
+    y, logits = random_case(0, 500, 3)
+    report = metrics.classification_report(y, probabilities(logits))
+    assert repr(report).startswith("ClassificationReport(3 classes, 500 samples, accuracy=")
+    assert len(repr(report)) < 200
+    assert report._repr_markdown_() == report.to_markdown()
+    assert "train=ClassificationReport(" in repr(metrics.SplitReports({"train": report}))
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(2, 6), st.floats(0.05, 0.9))
+def test_rows_not_summing_to_one_always_point_to_logits(seed, classes, shrink):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, classes, 20)
+    scores = rng.dirichlet(np.ones(classes), 20) * shrink  # in [0, 1], rows sum to `shrink`
+    with pytest.raises(InputError, match="scores='logits'"):
+        metrics.classification_report(y, scores)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UndefinedMetricWarning)  # 20 rows may miss a class
+        report = metrics.classification_report(y, scores, scores="logits")  # the suggestion works
+    assert report.scores == "logits"

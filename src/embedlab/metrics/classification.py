@@ -317,6 +317,16 @@ class ClassificationReport:
     scores: str
     _values: dict[str, Any] = field(repr=False)
 
+    def __repr__(self) -> str:
+        return (
+            f"ClassificationReport({len(self.class_names)} classes, {len(self.y_true)} samples, "
+            f"accuracy={self.accuracy:.3f}, balanced_accuracy={self.balanced_accuracy:.3f}, "
+            f"macro_f1={self.macro_f1:.3f}, below_target={self.below_target})"
+        )
+
+    def _repr_markdown_(self) -> str:  # shown by Jupyter
+        return self.to_markdown()
+
     def to_dict(self) -> dict[str, Any]:
         """scikit-learn's ``classification_report(output_dict=True)`` layout, extended.
 
@@ -626,6 +636,12 @@ class SplitReports(Mapping[str, ClassificationReport]):
 
     def __len__(self) -> int:
         return len(self._reports)
+
+    def __repr__(self) -> str:
+        return f"SplitReports({', '.join(f'{k}={v!r}' for k, v in self._reports.items())})"
+
+    def _repr_markdown_(self) -> str:  # shown by Jupyter
+        return self.to_markdown()
 
     def to_dict(self) -> dict[str, dict[str, Any]]:
         """``{split: report.to_dict()}``."""
