@@ -11,6 +11,7 @@ from embedlab.metrics.classification import (
     classification_report,
     classification_reports,
 )
+from embedlab.metrics.clustering import clustering
 from embedlab.metrics.retrieval import nearest_neighbors, retrieval
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "UndefinedMetricWarning",
     "classification_report",
     "classification_reports",
+    "clustering",
     "nearest_neighbors",
     "retrieval",
 ]
