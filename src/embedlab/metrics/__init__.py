@@ -11,7 +11,6 @@ from embedlab.metrics.classification import (
     classification_report,
     classification_reports,
 )
-from embedlab.metrics.clustering import clustering
 from embedlab.metrics.retrieval import nearest_neighbors, retrieval
 
 __all__ = [
@@ -21,7 +20,6 @@ __all__ = [
     "UndefinedMetricWarning",
     "classification_report",
     "classification_reports",
-    "clustering",
     "nearest_neighbors",
     "retrieval",
 ]
