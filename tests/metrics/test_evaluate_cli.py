@@ -82,3 +82,18 @@ def test_bad_files_give_one_line_errors(tmp_path):
     result = runner.invoke(main, ["evaluate", str(tmp_path / "p.csv"), "--scores", "probabilities"])
     assert result.exit_code == 2 and "scores='logits'" in result.output
     assert not (tmp_path / "p-report" / "report.md").exists()
+
+
+def test_csv_of_named_hard_labels_in_splits(tmp_path):
+    frame = pd.DataFrame(
+        {
+            "y_true": ["nv", "mel", "nv", "bcc", "nv", "mel"],
+            "y_pred": ["nv", "nv", "nv", "bcc", "mel", "mel"],
+            "split": ["train", "train", "train", "test", "test", "test"],
+        }
+    )
+    frame.to_csv(tmp_path / "named.csv", index=False)
+    reports, _ = evaluate_file(tmp_path / "named.csv", tmp_path / "o", figures=False)
+    assert list(reports) == ["train", "test"]
+    assert reports["train"].class_names == ("bcc", "mel", "nv")
+    assert reports["train"].recall["mel"] == 0.0 and reports["test"].recall["bcc"] == 1.0

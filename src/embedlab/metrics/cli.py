@@ -130,6 +130,8 @@ def evaluate_file(
         classes = np.unique(np.concatenate([np.asarray(y_true), np.asarray(y_score)]))
         if np.issubdtype(classes.dtype, np.integer) and classes.min() >= 0:
             names = [str(c) for c in range(int(classes.max()) + 1)]
+        elif classes.dtype.kind in "USO":  # class names as labels
+            names = [str(c) for c in classes]
     reports = SplitReports(
         {
             s: classification_report(
@@ -163,7 +165,13 @@ def evaluate_file(
     help="How to read the scores; 'logits' applies a softmax.",
 )
 @click.option("--class-names", help="Comma-separated class names, in label order.")
-@click.option("--recall-target", type=click.FloatRange(0, 1), default=0.8, show_default=True)
+@click.option(
+    "--recall-target",
+    type=click.FloatRange(0, 1),
+    default=0.8,
+    show_default=True,
+    help="Classes with recall below it are flagged.",
+)
 @click.option(
     "--label-column", help="Name of the labels column/array (default: y_true, labels, label, target)."
 )
