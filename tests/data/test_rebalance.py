@@ -100,3 +100,36 @@ def test_oversample_bad_input():
         oversample(X, y, target={9: 3})
     with pytest.raises(InputError, match="target must be"):
         oversample(X, y, target="min")
+
+
+def test_class_without_samples_cannot_be_oversampled():
+    X, y = images([4, 0, 2])
+    with pytest.raises(InputError, match="class 1 has no sample"):
+        oversample(X, y)
+
+
+def test_oversampled_dataset_augments_afresh_on_every_read():
+    from embedlab.data.rebalance import OversampledDataset, oversample_indices
+
+    X, y = images([10, 2, 4])
+    ds = OversampledDataset(X, y, seed=0)
+    assert len(ds) == 30
+    assert np.bincount(ds.labels).tolist() == [10, 10, 10]
+    np.testing.assert_array_equal(ds.copies, oversample_indices(y, seed=0))
+    x0, label0 = ds[0]
+    assert torch.equal(x0, torch.from_numpy(X[0])) and label0 == 0  # originals untouched
+    first, label = ds[len(y)]
+    second, _ = ds[len(y)]
+    assert label == int(y[ds.copies[0]]) and first.shape == (1, 8, 8)
+    assert not torch.equal(first, second)  # a new variant on every read
+    loader = torch.utils.data.DataLoader(ds, batch_size=8, shuffle=True)
+    batches = list(loader)
+    assert sum(len(b[1]) for b in batches) == 30 and batches[0][0].shape[1:] == (1, 8, 8)
+    flat = OversampledDataset(X.reshape(len(X), -1), y, image_shape=(1, 8, 8))
+    assert flat[len(y)][0].shape == (64,)
+    plain = OversampledDataset(X, y, augment=None)
+    assert torch.equal(plain[len(y)][0], torch.from_numpy(X[plain.copies[0]]))
+    with pytest.raises(IndexError):
+        ds[30]
+    with pytest.raises(InputError, match="image_shape"):
+        OversampledDataset(X.reshape(len(X), -1), y)

@@ -18,7 +18,15 @@ from embedlab.errors import InputError
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["class_supports", "class_weights", "default_augmentation", "oversample", "weights_from_supports"]
+__all__ = [
+    "OversampledDataset",
+    "class_supports",
+    "class_weights",
+    "default_augmentation",
+    "oversample",
+    "oversample_indices",
+    "weights_from_supports",
+]
 
 WeightScheme = Literal["balanced", "sqrt", "effective"]
 
@@ -127,6 +135,111 @@ def _targets(counts: np.ndarray, target: str | int | Mapping[int, int]) -> np.nd
     raise InputError(f"target must be 'max', a positive int or {{class: count}}; got {target!r}")
 
 
+def oversample_indices(
+    y: ArrayLike, *, target: str | int | Mapping[int, int] = "max", seed: int = 0
+) -> np.ndarray:
+    """Indices of the samples to copy so each class reaches ``target`` (see :func:`oversample`).
+
+    Copies cycle through a class's samples in a random order, so each is copied about equally
+    often. Returns an empty array when no class is below its target.
+    """
+    labels = np.asarray(y)
+    counts = class_supports(labels)
+    goal = _targets(counts, target)
+    rng = np.random.default_rng(seed)
+    picks = [np.zeros(0, dtype=np.int64)]
+    for c in np.flatnonzero(goal > counts):
+        members = np.flatnonzero(labels == c)
+        if members.size == 0:
+            raise InputError(f"class {c} has no sample to copy; it cannot be oversampled")
+        missing = int(goal[c] - counts[c])
+        order = np.concatenate([rng.permutation(members) for _ in range(-(-missing // members.size))])
+        picks.append(order[:missing])
+    return np.concatenate(picks)
+
+
+class OversampledDataset:
+    """A map-style dataset (for ``torch.utils.data.DataLoader``) of the originals plus copies of
+    minority-class samples, each copy augmented afresh every time it is read.
+
+    Unlike :func:`oversample`, which augments each copy once, every epoch sees new variants of
+    the minority images. Items are ``(image, label)``: a float32 ``(C, H, W)`` tensor (or the
+    row, for flattened input with ``image_shape``) and an int.
+
+    Parameters
+    ----------
+    X, y, target, augment, image_shape, seed
+        As for :func:`oversample`; ``seed`` chooses which samples are copied, while the
+        augmentation draws from torch's random generator (seed it, or the DataLoader workers).
+    """
+
+    def __init__(
+        self,
+        X: ArrayLike,
+        y: ArrayLike,
+        *,
+        target: str | int | Mapping[int, int] = "max",
+        augment: str | Callable[[torch.Tensor], torch.Tensor] | None = "default",
+        image_shape: tuple[int, ...] | None = None,
+        seed: int = 0,
+    ) -> None:
+        import torch
+
+        data = X.detach().cpu().numpy() if isinstance(X, torch.Tensor) else np.asarray(X)
+        labels = y.detach().cpu().numpy() if isinstance(y, torch.Tensor) else np.asarray(y)
+        if len(data) != len(labels):
+            raise InputError(f"X has {len(data)} samples but y has {len(labels)} labels; they must match")
+        self.X = torch.from_numpy(np.ascontiguousarray(data, dtype=np.float32))
+        self.y = labels.astype(np.int64)
+        self.copies = oversample_indices(labels, target=target, seed=seed)
+        self.image_shape = _image_shape(data.shape, image_shape) if augment is not None else None
+        if augment is None:
+            self.transform = None
+        elif augment == "default":
+            self.transform = default_augmentation(self.image_shape[-2:])
+        elif callable(augment):
+            self.transform = augment
+        else:
+            raise InputError(f"augment must be 'default', a callable or None; got {augment!r}")
+
+    def __len__(self) -> int:
+        return len(self.y) + len(self.copies)
+
+    @property
+    def labels(self) -> np.ndarray:
+        """The label of every item, originals then copies (e.g. for a sampler)."""
+        return np.concatenate([self.y, self.y[self.copies]])
+
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, int]:
+        if not -len(self) <= i < len(self):
+            raise IndexError(f"index {i} out of range for {len(self)} items")
+        i = i % len(self)
+        if i < len(self.y):
+            return self.X[i], int(self.y[i])
+        source = int(self.copies[i - len(self.y)])
+        x = self.X[source]
+        if self.transform is not None:
+            shape = x.shape
+            x = self.transform(x.reshape(self.image_shape)).reshape(shape)
+        return x, int(self.y[source])
+
+
+def _image_shape(shape: tuple[int, ...], image_shape: tuple[int, ...] | None) -> tuple[int, ...]:
+    """The ``(C, H, W)`` of one sample of an array of ``shape``, for augmentation."""
+    if len(shape) == 2:
+        if image_shape is None or int(np.prod(image_shape)) != shape[1]:
+            raise InputError(
+                f"X holds flattened rows of {shape[1]} values; augmentation needs images: pass "
+                "image_shape=(C, H, W) with C*H*W equal to that, or augment=None for plain copies"
+            )
+        return tuple(image_shape)
+    if len(shape) == 3:
+        return (1, *shape[1:])
+    if len(shape) == 4:
+        return tuple(shape[1:])
+    raise InputError(f"augmentation needs (N, C, H, W) or (N, H, W) images; got shape {shape}")
+
+
 def oversample(
     X: ArrayLike,
     y: ArrayLike,
@@ -177,20 +290,9 @@ def oversample(
     labels = y.detach().cpu().numpy() if isinstance(y, torch.Tensor) else np.asarray(y)
     if len(data) != len(labels):
         raise InputError(f"X has {len(data)} samples but y has {len(labels)} labels; they must match")
-    counts = class_supports(labels)
-    goal = _targets(counts, target)
-    rng = np.random.default_rng(seed)
-    picks = []
-    for c in np.flatnonzero(goal > counts):
-        members = np.flatnonzero(labels == c)
-        if members.size == 0:
-            raise InputError(f"class {c} has no sample to copy; it cannot be oversampled")
-        missing = int(goal[c] - counts[c])
-        order = np.concatenate([rng.permutation(members) for _ in range(-(-missing // members.size))])
-        picks.append(order[:missing])
-    if not picks:
+    index = oversample_indices(labels, target=target, seed=seed)
+    if index.size == 0:
         return X, y
-    index = np.concatenate(picks)
     extra = data[index].copy()
     if augment is not None:
         extra = _augment(extra, augment, image_shape, seed)
@@ -210,19 +312,7 @@ def _augment(
     import torch
 
     shape = samples.shape
-    if samples.ndim == 2:
-        if image_shape is None or int(np.prod(image_shape)) != shape[1]:
-            raise InputError(
-                f"X holds flattened rows of {shape[1]} values; augmentation needs images: pass "
-                "image_shape=(C, H, W) with C*H*W equal to that, or augment=None for plain copies"
-            )
-        images = samples.reshape(len(samples), *image_shape)
-    elif samples.ndim == 3:
-        images = samples[:, None]
-    elif samples.ndim == 4:
-        images = samples
-    else:
-        raise InputError(f"augmentation needs (N, C, H, W) or (N, H, W) images; got shape {shape}")
+    images = samples.reshape(len(samples), *_image_shape(shape, image_shape))
     if augment == "default":
         transform = default_augmentation(tuple(images.shape[-2:]))
     elif callable(augment):
