@@ -61,7 +61,5 @@ def plugins_command(kind: str | None, as_json: bool) -> None:
     rows = [[i.kind, i.name, i.distribution, i.version, i.summary] for i in infos]
     click.echo(_table(rows, ["kind", "name", "distribution", "version", "summary"]))
 
-
-from embedlab.metrics.cli import evaluate_command  # noqa: E402
-
-main.add_command(evaluate_command)
+from embedlab.tuning.cli import tune_command; main.add_command(tune_command)  # noqa: E402, E702, I001
+from embedlab.metrics.cli import evaluate_command; main.add_command(evaluate_command)  # noqa: E402, E702, I001

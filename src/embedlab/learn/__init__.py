@@ -1,0 +1,1 @@
+"""Metric learning and classifier baselines: networks, losses, miners, trainers."""
