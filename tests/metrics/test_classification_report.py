@@ -271,3 +271,8 @@ def test_rows_not_summing_to_one_always_point_to_logits(seed, classes, shrink):
         warnings.simplefilter("ignore", UndefinedMetricWarning)  # 20 rows may miss a class
         report = metrics.classification_report(y, scores, scores="logits")  # the suggestion works
     assert report.scores == "logits"
+
+
+def test_whole_number_float_labels_are_integer_labels():
+    report = metrics.classification_report(np.array([0.0, 1.0, 2.0]), np.array([0.0, 1.0, 1.0]))
+    assert report.class_names == ("0", "1", "2") and report.scores == "labels"

@@ -193,6 +193,9 @@ def read_scores(
         logger.debug("y_score read as %s", kind)
 
     if kind == "labels":
+        # whole-number floats (e.g. labels read from a CSV) are integer labels
+        true = true.astype(np.int64) if true.dtype.kind == "f" and _integral(true) else true
+        score = score.astype(np.int64) if score.dtype.kind == "f" and _integral(score) else score
         if score.ndim != 1:
             raise InputError(
                 f"scores='labels' needs 1-D hard predictions; got shape {score.shape}; "
