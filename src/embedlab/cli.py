@@ -22,6 +22,7 @@ __all__ = ["main"]
 
 #: Subcommands defined next to the code they drive, imported only when invoked or listed.
 SUBCOMMANDS: dict[str, str] = {
+    "evaluate": "embedlab.metrics.cli:evaluate_command",
     "tune": "embedlab.tuning.cli:tune_command",
 }
 

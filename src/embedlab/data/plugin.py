@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from embedlab.data.digits import DigitsParams
+from embedlab.data.imbalanced import DermaMNISTParams, ImbalancedDigitsParams
 from embedlab.registry import Register, hookimpl
 
 
@@ -14,4 +15,16 @@ def embedlab_register_datasets(register: Register) -> None:
         "embedlab.data.digits:load_digits",
         params=DigitsParams,
         summary="scikit-learn's embedded 8x8 digits, 1,797 images in 10 classes",
+    )
+    register(
+        "imbalanced-digits",
+        "embedlab.data.imbalanced:load_imbalanced_digits",
+        params=ImbalancedDigitsParams,
+        summary="digits subsampled to DermaMNIST's 7-class proportions (one class ~67%), no download",
+    )
+    register(
+        "dermamnist",
+        "embedlab.data.imbalanced:load_dermamnist",
+        params=DermaMNISTParams,
+        summary="DermaMNIST skin lesions (7 classes, imbalanced) read from a local MedMNIST .npz",
     )
