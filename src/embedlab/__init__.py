@@ -7,6 +7,7 @@ imported only by the components that need them.
 from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 from embedlab.config import Component, ExperimentConfig, load_config
 from embedlab.errors import (
@@ -19,6 +20,19 @@ from embedlab.errors import (
 )
 from embedlab.params import Params
 from embedlab.registry import PluginInfo, PluginWarning, create, hookimpl, plugins
+
+
+def tune(config_or_path: Any, **overrides: Any) -> Any:
+    """Run a hyperparameter search over an experiment config; see :func:`embedlab.tuning.api.tune`.
+
+    Overrides include ``num_samples``, ``max_epochs``, ``storage_path`` and ``address``. Returns
+    a :class:`~embedlab.tuning.result.TuneResult` (``.best_config``, ``.best_metric``,
+    ``.table``, ``.summary(n)``). Ray is imported only when this is called.
+    """
+    from embedlab.tuning.api import tune as _tune
+
+    return _tune(config_or_path, **overrides)
+
 
 try:
     __version__ = version("embedlab")
@@ -42,4 +56,5 @@ __all__ = [
     "hookimpl",
     "load_config",
     "plugins",
+    "tune",
 ]

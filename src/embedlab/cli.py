@@ -6,6 +6,7 @@ code 2; ``embedlab --debug ...`` shows the traceback instead.
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 from typing import Any
@@ -19,8 +20,25 @@ from embedlab.registry import KINDS
 __all__ = ["main"]
 
 
+#: Subcommands defined next to the code they drive, imported only when invoked or listed.
+SUBCOMMANDS: dict[str, str] = {
+    "evaluate": "embedlab.metrics.cli:evaluate_command",
+    "tune": "embedlab.tuning.cli:tune_command",
+}
+
+
 class _Group(click.Group):
-    """A command group that turns embedlab errors into one line and exit code 2."""
+    """A command group with lazily imported subcommands that turns embedlab errors into one line
+    and exit code 2."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *SUBCOMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in SUBCOMMANDS and cmd_name not in self.commands:
+            module_name, _, attr = SUBCOMMANDS[cmd_name].partition(":")
+            self.add_command(getattr(importlib.import_module(module_name), attr), cmd_name)
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import embedlab
-from embedlab.errors import ConfigError, InputError
+from embedlab.errors import ConfigError
 
 
 def write_idx(folder, prefix, images, labels):
@@ -52,35 +52,6 @@ def test_missing_files_do_not_download_and_say_how_to_fix(tmp_path, monkeypatch)
     with pytest.raises(ConfigError, match="download=True"):
         embedlab.create("dataset", "mnist", root=str(tmp_path))
     assert not (tmp_path / "MNIST").exists() or not any((tmp_path / "MNIST").rglob("*ubyte*"))
-
-
-def write_medmnist(path, sizes=(30, 10, 12)):
-    rng = np.random.default_rng(0)
-    arrays = {}
-    for split, n in zip(("train", "val", "test"), sizes, strict=True):
-        arrays[f"{split}_images"] = rng.integers(0, 256, (n, 28, 28, 3), dtype=np.uint8)
-        arrays[f"{split}_labels"] = (np.arange(n) % 7).reshape(-1, 1).astype(np.uint8)
-    np.savez(path, **arrays)
-    return arrays
-
-
-def test_dermamnist_reads_the_medmnist_npz_with_official_splits(tmp_path):
-    arrays = write_medmnist(tmp_path / "dermamnist.npz")
-    ds = embedlab.create("dataset", "dermamnist", path=str(tmp_path / "dermamnist.npz"))
-    assert [len(ds[s]) for s in ("train", "val", "test")] == [30, 10, 12]
-    X = ds["train"].X
-    assert X.shape == (30, 3, 28, 28) and X.dtype == np.float32
-    assert np.allclose(X[4, 2], arrays["train_images"][4, :, :, 2] / 255.0)
-    assert ds["test"].y.tolist() == (np.arange(12) % 7).tolist()
-    assert ds.num_classes == 7 and ds.class_names[5] == "melanocytic nevi"
-
-
-def test_dermamnist_errors(tmp_path):
-    with pytest.raises(ConfigError, match="no file at"):
-        embedlab.create("dataset", "dermamnist", path=str(tmp_path / "nope.npz"))
-    np.savez(tmp_path / "bad.npz", train_images=np.zeros((2, 28, 28), np.uint8))
-    with pytest.raises(InputError, match="lacks train_labels"):
-        embedlab.create("dataset", "dermamnist", path=str(tmp_path / "bad.npz"))
 
 
 def test_registered_with_digits():

@@ -50,7 +50,11 @@ def test_matches_pml(calculator, seed, leave_one_out):
 def test_chunking_does_not_change_results():
     rng = np.random.default_rng(3)
     query, labels = clustered(rng, 257)
-    assert metrics.retrieval(query, labels, chunk_size=16) == metrics.retrieval(query, labels)
+    chunked = metrics.retrieval(query, labels, chunk_size=16, ks=(1, 5, 300))
+    whole = metrics.retrieval(query, labels, ks=(1, 5, 300))
+    assert chunked.keys() == whole.keys()
+    for key, value in whole.items():
+        assert chunked[key] == pytest.approx(value, rel=1e-12), key
 
 
 def test_perfect_embeddings_score_one():
@@ -70,3 +74,35 @@ def test_bad_input_is_named():
         metrics.retrieval(emb, [0, 1, 0, 1], np.zeros((2, 3)), [0, 1])
     with pytest.raises(InputError, match="reference_labels"):
         metrics.retrieval(emb, [0, 1, 0, 1], emb)
+
+
+def test_nearest_neighbors_match_brute_force():
+    rng = np.random.default_rng(4)
+    query = torch.tensor(rng.normal(size=(50, 5)), dtype=torch.float32)
+    reference = torch.tensor(rng.normal(size=(70, 5)), dtype=torch.float32)
+    expected = torch.cdist(query, reference).argsort(dim=1)[:, :4]
+    assert torch.equal(metrics.nearest_neighbors(query, reference, 4, chunk_size=7), expected)
+    loo = metrics.nearest_neighbors(query, query, 3, exclude_self=True)
+    assert not (loo == torch.arange(50).unsqueeze(1)).any()
+
+
+def test_imbalanced_classes_with_small_chunks_match_pml(calculator):
+    rng = np.random.default_rng(5)
+    labels = rng.choice(4, size=400, p=[0.7, 0.2, 0.07, 0.03])
+    centers = rng.normal(size=(4, 8)) * 1.5
+    emb = (centers[labels] + rng.normal(size=(400, 8))).astype(np.float32)
+    expected = calculator.get_accuracy(torch.tensor(emb), torch.tensor(labels))
+    got = metrics.retrieval(emb, labels, chunk_size=32)
+    assert got["r_precision"] == pytest.approx(expected["r_precision"], abs=1e-6)
+    assert got["map_at_r"] == pytest.approx(expected["mean_average_precision_at_r"], abs=1e-6)
+
+
+@pytest.mark.gpu
+def test_cuda_equals_cpu():
+    rng = np.random.default_rng(6)
+    query, labels = clustered(rng, 500)
+    reference, reference_labels = clustered(rng, 800)
+    cpu = metrics.retrieval(query, labels, reference, reference_labels, device="cpu")
+    gpu = metrics.retrieval(query, labels, reference, reference_labels, device="cuda")
+    for key, value in cpu.items():
+        assert gpu[key] == pytest.approx(value, abs=1e-6), key

@@ -2,12 +2,11 @@
 
 from embedlab.data.base import ArrayDataset, Split, stratified_splits
 from embedlab.data.digits import load_digits
-from embedlab.data.images import load_dermamnist, load_fashion_mnist, load_mnist
+from embedlab.data.images import load_fashion_mnist, load_mnist
 
 __all__ = [
     "ArrayDataset",
     "Split",
-    "load_dermamnist",
     "load_digits",
     "load_fashion_mnist",
     "load_mnist",

@@ -1,6 +1,6 @@
-"""MNIST, Fashion-MNIST (torchvision's files) and DermaMNIST (MedMNIST ``.npz``) loaders.
+"""MNIST and Fashion-MNIST loaders reading torchvision's files from a local ``root``.
 
-Every loader returns float32 images scaled by 1/255 (as the seed study did), channels first,
+Both return float32 images scaled by 1/255 (as the seed study did), channels first,
 in an :class:`~embedlab.data.base.ArrayDataset` with ``train``, ``val`` and ``test`` splits.
 Nothing is downloaded unless asked.
 """
@@ -12,28 +12,14 @@ from pathlib import Path
 import numpy as np
 
 from embedlab.data.base import ArrayDataset, Split, stratified_splits
-from embedlab.errors import ConfigError, InputError
+from embedlab.errors import ConfigError
 
-__all__ = ["load_mnist", "load_fashion_mnist", "load_dermamnist", "DERMAMNIST_CLASSES"]
+__all__ = ["load_mnist", "load_fashion_mnist"]
 
-#: DermaMNIST's seven classes (HAM10000), indexed by label.
-DERMAMNIST_CLASSES = (
-    "actinic keratoses and intraepithelial carcinoma",
-    "basal cell carcinoma",
-    "benign keratosis-like lesions",
-    "dermatofibroma",
-    "melanoma",
-    "melanocytic nevi",
-    "vascular lesions",
-)
 
 
 def _scale(images: np.ndarray, flatten: bool) -> np.ndarray:
-    X = images.astype(np.float32) / 255.0
-    if X.ndim == 3:  # (N, H, W) grey
-        X = X[:, None]
-    elif X.ndim == 4 and X.shape[-1] in (1, 3):  # (N, H, W, C) colour
-        X = np.ascontiguousarray(X.transpose(0, 3, 1, 2))
+    X = images.astype(np.float32)[:, None] / 255.0  # (N, H, W) grey -> (N, 1, H, W)
     return X.reshape(len(X), -1) if flatten else X
 
 
@@ -84,30 +70,3 @@ def load_fashion_mnist(
         When the files are missing and ``download`` is False.
     """
     return _torchvision("fashion-mnist", "FashionMNIST", root, val_size, seed, download, flatten)
-
-
-def load_dermamnist(path: str, flatten: bool = False) -> ArrayDataset:
-    """Load DermaMNIST from a MedMNIST ``.npz`` file with its official train/val/test splits.
-
-    Images are ``(N, 3, H, W)`` float32 in [0, 1]; labels are the 7 HAM10000 classes.
-
-    Raises
-    ------
-    ConfigError
-        When the file does not exist.
-    InputError
-        When a split's arrays are missing or their lengths disagree.
-    """
-    file = Path(path)
-    if not file.is_file():
-        raise ConfigError(f"dermamnist: no file at {file}; pass the path of dermamnist.npz")
-    splits = {}
-    with np.load(file, allow_pickle=False) as data:
-        for split in ("train", "val", "test"):
-            keys = (f"{split}_images", f"{split}_labels")
-            missing = [k for k in keys if k not in data.files]
-            if missing:
-                raise InputError(f"dermamnist: {file} lacks {', '.join(missing)}; is it a MedMNIST .npz?")
-            images, labels = data[keys[0]], data[keys[1]].reshape(-1).astype(np.int64)
-            splits[split] = Split(_scale(images, flatten), labels)
-    return ArrayDataset(name="dermamnist", splits=splits, class_names=DERMAMNIST_CLASSES)

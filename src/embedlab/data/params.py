@@ -6,7 +6,7 @@ from pydantic import Field
 
 from embedlab.params import Params
 
-__all__ = ["TorchvisionImagesParams", "MedMNISTParams"]
+__all__ = ["TorchvisionImagesParams"]
 
 
 class TorchvisionImagesParams(Params):
@@ -19,10 +19,3 @@ class TorchvisionImagesParams(Params):
     seed: int = Field(0, description="Seed of the stratified validation split.")
     download: bool = Field(False, description="Download the files into ``root`` when they are missing.")
     flatten: bool = Field(False, description="Return (N, 784) rows instead of (N, 1, 28, 28) images.")
-
-
-class MedMNISTParams(Params):
-    """Parameters of ``dermamnist``: a MedMNIST ``.npz`` file with its official splits."""
-
-    path: str = Field(description="Path of a MedMNIST ``dermamnist.npz`` holding images and labels of the three splits.")
-    flatten: bool = Field(False, description="Return (N, C*H*W) rows instead of (N, C, H, W) images.")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from embedlab.data.digits import DigitsParams
-from embedlab.data.params import MedMNISTParams, TorchvisionImagesParams
+from embedlab.data.imbalanced import DermaMNISTParams, ImbalancedDigitsParams
+from embedlab.data.params import TorchvisionImagesParams
 from embedlab.registry import Register, hookimpl
 
 
@@ -29,8 +30,14 @@ def embedlab_register_datasets(register: Register) -> None:
         summary="Fashion-MNIST 28x28 clothing from torchvision's files under a local root (study 4)",
     )
     register(
+        "imbalanced-digits",
+        "embedlab.data.imbalanced:load_imbalanced_digits",
+        params=ImbalancedDigitsParams,
+        summary="digits subsampled to DermaMNIST's 7-class proportions (one class ~67%), no download",
+    )
+    register(
         "dermamnist",
-        "embedlab.data.images:load_dermamnist",
-        params=MedMNISTParams,
-        summary="DermaMNIST skin lesions (7 classes) from a MedMNIST .npz file (study 3)",
+        "embedlab.data.imbalanced:load_dermamnist",
+        params=DermaMNISTParams,
+        summary="DermaMNIST skin lesions (7 classes, imbalanced) read from a local MedMNIST .npz",
     )

@@ -1,4 +1,5 @@
-"""Metric learning: distances, losses, miners, samplers, networks, the trainer and ``MetricLearner``.
+"""Metric learning: distances, losses, miners, samplers, networks, the trainer and ``MetricLearner``;
+and the classifier baselines (:mod:`embedlab.learn.classifier`).
 
 The names below are imported lazily (PEP 562): the plugin module that registers them lives
 in this package, and listing plugins must not import torch. ``from embedlab.learn import

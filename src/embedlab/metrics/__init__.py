@@ -4,6 +4,22 @@ Importing this package is light; each function imports scikit-learn or torch whe
 """
 
 from embedlab.metrics.accuracy import Accuracy
+from embedlab.metrics.classification import (
+    ClassificationReport,
+    SplitReports,
+    UndefinedMetricWarning,
+    classification_report,
+    classification_reports,
+)
 from embedlab.metrics.retrieval import nearest_neighbors, retrieval
 
-__all__ = ["Accuracy", "nearest_neighbors", "retrieval"]
+__all__ = [
+    "Accuracy",
+    "ClassificationReport",
+    "SplitReports",
+    "UndefinedMetricWarning",
+    "classification_report",
+    "classification_reports",
+    "nearest_neighbors",
+    "retrieval",
+]

@@ -7,7 +7,8 @@ there is one. The definitions follow PyTorch Metric Learning's ``AccuracyCalcula
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -17,10 +18,17 @@ from embedlab.errors import InputError
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["retrieval", "nearest_neighbors"]
+__all__ = [
+    "Retrieval",
+    "RetrievalInputs",
+    "RetrievalScores",
+    "check_retrieval_inputs",
+    "nearest_neighbors",
+    "retrieval",
+]
 
-#: Upper bound on the elements of one chunk's distance matrix (128 MiB in float32).
-_CHUNK_ELEMENTS = 1 << 25
+#: Upper bound on the elements of one chunk's distance matrix (64 MiB in float32).
+_CHUNK_ELEMENTS = 1 << 24
 
 
 def _as_tensor(x: Any, name: str, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
@@ -36,6 +44,45 @@ def _as_tensor(x: Any, name: str, device: torch.device, dtype: torch.dtype) -> t
     elif t.ndim != 1:
         raise InputError(f"{name} must be a 1-D array of integer labels; got shape {tuple(t.shape)}")
     return t
+
+
+def _neighbor_chunks(
+    query: torch.Tensor,
+    reference: torch.Tensor,
+    k: torch.Tensor,
+    *,
+    exclude_self: bool,
+    distance: str,
+    chunk_size: int | None,
+) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """Yield ``(rows, indices)`` per chunk of queries: the query rows of the chunk and, for each,
+    its ``max(k[rows])`` nearest references, nearest first.
+
+    Queries are taken in increasing order of ``k``, so a chunk asks only as many neighbours as
+    its own queries need (with imbalanced classes most chunks need far fewer than the largest
+    class). Only one chunk's distances exist at a time.
+    """
+    import torch
+
+    if distance == "cosine":
+        query = torch.nn.functional.normalize(query, dim=1)
+        reference = torch.nn.functional.normalize(reference, dim=1)
+    elif distance != "euclidean":
+        raise InputError(f"unknown distance {distance!r}; use 'euclidean' or 'cosine'")
+    n_ref = reference.shape[0]
+    step = chunk_size or max(1, _CHUNK_ELEMENTS // max(n_ref, 1))
+    ref_sq = (reference * reference).sum(dim=1).unsqueeze(0)
+    ref_t = reference.T
+    order = torch.argsort(k, stable=True)
+    for start in range(0, query.shape[0], step):
+        rows = order[start : start + step]
+        # ‖q‖² is constant per row, so ranking needs only ‖r‖² − 2 q·r.
+        scores = torch.addmm(ref_sq, query[rows], ref_t, alpha=-2.0)
+        if exclude_self:
+            scores[torch.arange(len(rows), device=scores.device), rows] = float("inf")
+        k_chunk = int(k[rows[-1]].item())
+        yield rows, scores.topk(k_chunk, dim=1, largest=False).indices
+        del scores
 
 
 def nearest_neighbors(
@@ -60,7 +107,7 @@ def nearest_neighbors(
     distance
         ``"euclidean"`` or ``"cosine"``.
     chunk_size
-        Queries per chunk; by default sized so a chunk's distances take at most 128 MiB.
+        Queries per chunk; by default sized so a chunk's distances take at most 64 MiB.
 
     Returns
     -------
@@ -69,24 +116,166 @@ def nearest_neighbors(
     """
     import torch
 
-    if distance == "cosine":
-        query = torch.nn.functional.normalize(query, dim=1)
-        reference = torch.nn.functional.normalize(reference, dim=1)
-    elif distance != "euclidean":
-        raise InputError(f"unknown distance {distance!r}; use 'euclidean' or 'cosine'")
-    n_ref = reference.shape[0]
-    step = chunk_size or max(1, _CHUNK_ELEMENTS // max(n_ref, 1))
-    ref_sq = (reference * reference).sum(dim=1)
     out = torch.empty((query.shape[0], k), dtype=torch.long, device=query.device)
-    for start in range(0, query.shape[0], step):
-        q = query[start : start + step]
-        # ‖q‖² is constant per row, so ranking needs only ‖r‖² − 2 q·r.
-        scores = torch.addmm(ref_sq.unsqueeze(0), q, reference.T, alpha=-2.0)
-        if exclude_self:
-            rows = torch.arange(q.shape[0], device=q.device)
-            scores[rows, rows + start] = float("inf")
-        out[start : start + step] = scores.topk(k, dim=1, largest=False).indices
+    ks = torch.full((query.shape[0],), k, dtype=torch.long, device=query.device)
+    for rows, idx in _neighbor_chunks(
+        query, reference, ks, exclude_self=exclude_self, distance=distance, chunk_size=chunk_size
+    ):
+        out[rows] = idx
     return out
+
+
+@dataclass
+class RetrievalInputs:
+    """Checked retrieval inputs (see :func:`check_retrieval_inputs`).
+
+    Attributes
+    ----------
+    query, query_labels, reference, reference_labels
+        float32 embeddings and int64 labels on one device; ``reference`` is ``query`` when
+        ``leave_one_out``.
+    leave_one_out
+        No reference set was given: each query searches the other queries.
+    same_class
+        ``R`` of each query: its same-class references (itself excluded).
+    n_candidates
+        References each query may retrieve.
+    ks
+        The ``k`` values asked for.
+    """
+
+    query: torch.Tensor
+    query_labels: torch.Tensor
+    reference: torch.Tensor
+    reference_labels: torch.Tensor
+    leave_one_out: bool
+    same_class: torch.Tensor
+    n_candidates: int
+    ks: list[int]
+
+    def neighbors_needed(self) -> torch.Tensor:
+        """Neighbours each query needs: ``max(R, max(ks))``, at most ``n_candidates``."""
+        return self.same_class.clamp(min=max(self.ks)).clamp(max=self.n_candidates)
+
+
+def check_retrieval_inputs(
+    query: Any,
+    query_labels: Any,
+    reference: Any,
+    reference_labels: Any,
+    ks: Sequence[int],
+    device: torch.device,
+) -> RetrievalInputs:
+    """Validate and convert retrieval inputs; count each query's same-class references.
+
+    Raises
+    ------
+    InputError
+        Mismatched lengths or dimensions, non-finite embeddings, one of ``reference`` /
+        ``reference_labels`` without the other, bad ``ks``, or nothing to retrieve.
+    """
+    import torch
+
+    q = _as_tensor(query, "query", device, torch.float32)
+    ql = _as_tensor(query_labels, "query_labels", device, torch.long)
+    leave_one_out = reference is None
+    if leave_one_out:
+        if reference_labels is not None:
+            raise InputError("reference_labels was given without reference; pass both or neither")
+        r, rl = q, ql
+    else:
+        if reference_labels is None:
+            raise InputError("reference was given without reference_labels; pass both")
+        r = _as_tensor(reference, "reference", device, torch.float32)
+        rl = _as_tensor(reference_labels, "reference_labels", device, torch.long)
+    for emb, lab, name in ((q, ql, "query"), (r, rl, "reference")):
+        if emb.shape[0] != lab.shape[0]:
+            raise InputError(
+                f"{name} has {emb.shape[0]} embeddings but {lab.shape[0]} labels; they must match"
+            )
+    if q.shape[1] != r.shape[1]:
+        raise InputError(
+            f"query is {q.shape[1]}-d but reference is {r.shape[1]}-d; embed both with one model"
+        )
+    n_candidates = r.shape[0] - (1 if leave_one_out else 0)
+    if n_candidates < 1 or q.shape[0] == 0:
+        raise InputError("retrieval needs at least one query and one reference besides the query itself")
+    k_list = [int(k) for k in ks]
+    if not k_list or any(k < 1 for k in k_list):
+        raise InputError(f"ks must be positive integers; got {list(ks)}")
+
+    classes, ref_index = torch.unique(rl, return_inverse=True)
+    ref_counts = torch.bincount(ref_index, minlength=len(classes))
+    pos = torch.searchsorted(classes, ql).clamp(max=len(classes) - 1)
+    same = (classes[pos] == ql).long() * ref_counts[pos]
+    R = same - 1 if leave_one_out else same
+    return RetrievalInputs(q, ql, r, rl, leave_one_out, R, n_candidates, k_list)
+
+
+class RetrievalScores:
+    """Accumulates retrieval metrics one chunk of queries at a time.
+
+    Feed :meth:`add` each chunk's hit matrix (is the ``j``-th nearest reference of the
+    query's class?), then read :meth:`result`. Any k-NN backend can use it.
+
+    Parameters
+    ----------
+    inputs
+        The checked inputs, for ``R``, ``ks`` and ``n_candidates``.
+    """
+
+    def __init__(self, inputs: RetrievalInputs) -> None:
+        import torch
+
+        self.inputs = inputs
+        dev = inputs.query.device
+        self._sums = {
+            name: torch.zeros((), dtype=torch.float64, device=dev)
+            for name in ("r_precision", "map_at_r", "mrr")
+        }
+        self._hits_at = {k: torch.zeros((), dtype=torch.float64, device=dev) for k in {1, *inputs.ks}}
+        self._found_at = {k: torch.zeros((), dtype=torch.float64, device=dev) for k in inputs.ks}
+
+    def add(self, rows: torch.Tensor, hits: torch.Tensor) -> None:
+        """Add the queries ``rows``; ``hits[i, j]``: the ``j``-th nearest reference of query
+        ``rows[i]`` has its class. ``hits`` needs at least ``max(R, max(ks))`` columns (fewer only
+        when there are fewer candidates)."""
+        import torch
+
+        R = self.inputs.same_class[rows]
+        n_candidates = self.inputs.n_candidates
+        ranks = torch.arange(1, hits.shape[1] + 1, device=hits.device)
+        hits_r = hits & (ranks.unsqueeze(0) <= R.unsqueeze(1))
+        Rf = R.clamp(min=1).double()
+        cum = hits_r.cumsum(dim=1, dtype=torch.int32)
+        self._sums["r_precision"] += (cum[:, -1].double() / Rf).sum()
+        self._sums["map_at_r"] += ((cum.double() / ranks) * hits_r).sum(dim=1).div(Rf).sum()
+        first = torch.where(hits_r.any(dim=1), hits_r.int().argmax(dim=1) + 1, 0)
+        self._sums["mrr"] += torch.where(first > 0, 1.0 / first.clamp(min=1).double(), 0.0).sum()
+        for k in self._hits_at:
+            kk = min(k, n_candidates)
+            self._hits_at[k] += hits[:, :kk].sum(dtype=torch.float64) / kk
+        for k in self._found_at:
+            self._found_at[k] += hits[:, : min(k, n_candidates)].any(dim=1).sum(dtype=torch.float64)
+
+    def result(self) -> dict[str, float]:
+        """The metrics over every query added (see :func:`retrieval` for the keys)."""
+        n = self.inputs.query.shape[0]
+        n_r = int((self.inputs.same_class > 0).sum().item())
+
+        def ratio(total: torch.Tensor, count: int) -> float:
+            return float(total.item()) / count if count else float("nan")
+
+        result = {
+            "precision_at_1": ratio(self._hits_at[1], n),
+            "r_precision": ratio(self._sums["r_precision"], n_r),
+            "map_at_r": ratio(self._sums["map_at_r"], n_r),
+            "mrr": ratio(self._sums["mrr"], n_r),
+        }
+        for k in self.inputs.ks:
+            result[f"precision_at_{k}"] = ratio(self._hits_at[k], n)
+            result[f"recall_at_{k}"] = ratio(self._found_at[k], n)
+        return result
 
 
 def retrieval(
@@ -132,73 +321,40 @@ def retrieval(
     ------
     InputError
         Mismatched lengths or dimensions, non-finite embeddings, or an empty reference set.
-    """
-    import torch
 
+    Notes
+    -----
+    Memory is bounded by one chunk: its distances (at most 64 MiB by default) and the indices
+    of its ``max R`` nearest references; every metric is reduced per chunk.
+    """
     from embedlab.device import resolve_device
 
-    dev = resolve_device(device)
-    q = _as_tensor(query, "query", dev, torch.float32)
-    ql = _as_tensor(query_labels, "query_labels", dev, torch.long)
-    leave_one_out = reference is None
-    if leave_one_out:
-        if reference_labels is not None:
-            raise InputError("reference_labels was given without reference; pass both or neither")
-        r, rl = q, ql
-    else:
-        if reference_labels is None:
-            raise InputError("reference was given without reference_labels; pass both")
-        r = _as_tensor(reference, "reference", dev, torch.float32)
-        rl = _as_tensor(reference_labels, "reference_labels", dev, torch.long)
-    for emb, lab, name in ((q, ql, "query"), (r, rl, "reference")):
-        if emb.shape[0] != lab.shape[0]:
-            raise InputError(
-                f"{name} has {emb.shape[0]} embeddings but {lab.shape[0]} labels; they must match"
-            )
-    if q.shape[1] != r.shape[1]:
-        raise InputError(
-            f"query is {q.shape[1]}-d but reference is {r.shape[1]}-d; embed both with one model"
-        )
-    n_candidates = r.shape[0] - (1 if leave_one_out else 0)
-    if n_candidates < 1 or q.shape[0] == 0:
-        raise InputError("retrieval needs at least one query and one reference besides the query itself")
-
-    classes, ref_index = torch.unique(rl, return_inverse=True)
-    ref_counts = torch.bincount(ref_index, minlength=len(classes))
-    pos = torch.searchsorted(classes, ql).clamp(max=len(classes) - 1)
-    same = (classes[pos] == ql).long() * ref_counts[pos]
-    R = same - 1 if leave_one_out else same  # same-class references of each query
-
-    k_max = int(min(n_candidates, max(int(R.max().item()), max(ks), 1)))
-    neighbors = nearest_neighbors(
-        q, r, k_max, exclude_self=leave_one_out, distance=distance, chunk_size=chunk_size
+    inputs = check_retrieval_inputs(
+        query, query_labels, reference, reference_labels, ks, resolve_device(device)
     )
-    hits = (rl[neighbors] == ql.unsqueeze(1)).float()  # (N, k_max)
+    scores = RetrievalScores(inputs)
+    for rows, idx in _neighbor_chunks(
+        inputs.query,
+        inputs.reference,
+        inputs.neighbors_needed(),
+        exclude_self=inputs.leave_one_out,
+        distance=distance,
+        chunk_size=chunk_size,
+    ):
+        scores.add(rows, inputs.reference_labels[idx] == inputs.query_labels[rows].unsqueeze(1))
+        del idx
+    return scores.result()
 
-    ranks = torch.arange(1, k_max + 1, device=dev, dtype=torch.float32)
-    within_r = (ranks.unsqueeze(0) <= R.unsqueeze(1)).float()
-    has_r = R > 0
-    Rf = R.clamp(min=1).float()
-    r_precision = (hits * within_r).sum(dim=1) / Rf
-    precision_at_rank = hits.cumsum(dim=1) / ranks
-    map_at_r = (precision_at_rank * hits * within_r).sum(dim=1) / Rf
-    first_hit = (
-        torch.where((hits * within_r) > 0, ranks, torch.full_like(ranks, float("inf"))).min(dim=1).values
-    )
-    mrr = torch.where(torch.isfinite(first_hit), 1.0 / first_hit, torch.zeros_like(first_hit))
 
-    def mean(values: torch.Tensor, mask: torch.Tensor | None = None) -> float:
-        chosen = values[mask] if mask is not None else values
-        return float(chosen.double().mean().item()) if chosen.numel() else float("nan")
+class Retrieval:
+    """The ``retrieval`` metric: ``Retrieval(**params)(query, labels, reference=None,
+    reference_labels=None) -> dict`` (see :func:`retrieval`)."""
 
-    result = {
-        "precision_at_1": mean(hits[:, 0]),
-        "r_precision": mean(r_precision, has_r),
-        "map_at_r": mean(map_at_r, has_r),
-        "mrr": mean(mrr, has_r),
-    }
-    for k in ks:
-        kk = min(k, k_max)
-        result[f"precision_at_{k}"] = mean(hits[:, :kk].mean(dim=1))
-        result[f"recall_at_{k}"] = mean((hits[:, :kk].sum(dim=1) > 0).float())
-    return result
+    def __init__(self, **params: Any) -> None:
+        self.params = params
+
+    def __call__(
+        self, query: Any, query_labels: Any, reference: Any = None, reference_labels: Any = None
+    ) -> dict[str, float]:
+        """Score query embeddings against the reference (or each other, leave-one-out)."""
+        return retrieval(query, query_labels, reference, reference_labels, **self.params)

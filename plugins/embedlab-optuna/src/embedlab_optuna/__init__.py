@@ -1,0 +1,1 @@
+"""embedlab-optuna: an in-process Optuna tuner for embedlab (registered as tuner ``optuna``)."""

@@ -1,0 +1,117 @@
+"""Run reports: ``report.md`` and a self-contained ``report.html`` (figures embedded, no network)."""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+from pathlib import Path
+from typing import Any
+
+from embedlab.io import atomic_write
+
+__all__ = ["metric_tables", "render_html", "render_markdown", "write_reports"]
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, bool) or value is None:
+        return str(value)
+    if isinstance(value, float):
+        return "nan" if math.isnan(value) else f"{value:.4g}"
+    return str(value)
+
+
+def metric_tables(values: dict[str, Any]) -> list[tuple[list[str], list[list[str]]]]:
+    """Lay out one section's metrics as tables of ``(header, rows)``.
+
+    Scalars go into one ``metric | value`` table; a mapping of mappings (a per-class
+    report, say) becomes its own table with one row per key; a list of mappings (one row
+    per trial, say) becomes a table with one row per item.
+    """
+    tables: list[tuple[list[str], list[list[str]]]] = []
+    scalars = [[k, _fmt(v)] for k, v in values.items() if not isinstance(v, dict | list)]
+    if scalars:
+        tables.append((["metric", "value"], scalars))
+    for key, value in values.items():
+        rows_source: list[tuple[str, Any]] = []
+        if isinstance(value, dict):
+            rows_source = list(value.items())
+        elif isinstance(value, list) and all(isinstance(v, dict) for v in value):
+            rows_source = [(str(i), v) for i, v in enumerate(value)]
+        if not rows_source:
+            continue
+        if all(isinstance(v, dict) for _, v in rows_source):
+            columns = list(dict.fromkeys(c for _, row in rows_source for c in row))
+            rows = [[name, *(_fmt(row.get(c, "")) for c in columns)] for name, row in rows_source]
+            tables.append(([key, *columns], rows))
+        else:
+            tables.append(([key, "value"], [[str(k), _fmt(v)] for k, v in rows_source]))
+    return tables
+
+
+def render_markdown(title: str, metrics: dict[str, Any], figures: dict[str, list[str]]) -> str:
+    """Render the report as Markdown, linking the figure files."""
+    lines = [f"# {title}", ""]
+    for section in dict.fromkeys([*metrics, *figures]):
+        lines += [f"## {section}", ""]
+        for header, rows in metric_tables(metrics.get(section, {})):
+            lines.append("| " + " | ".join(header) + " |")
+            lines.append("|" + "---|" * len(header))
+            lines += ["| " + " | ".join(row) + " |" for row in rows]
+            lines.append("")
+        for figure in figures.get(section, []):
+            lines += [f"![{Path(figure).stem}]({figure})", ""]
+    return "\n".join(lines)
+
+
+_STYLE = """
+body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
+h1{border-bottom:2px solid #ddd}h2{margin-top:2em;border-bottom:1px solid #eee}
+table{border-collapse:collapse;margin:1em 0;font-size:.9em}
+td,th{border:1px solid #ccc;padding:.25em .6em;text-align:right}th{background:#f4f4f4}
+td:first-child,th:first-child{text-align:left}
+figure{display:inline-block;margin:.5em}img{max-width:100%;border:1px solid #eee}
+figcaption{font-size:.8em;color:#666;text-align:center}
+"""
+
+
+def render_html(root: Path, title: str, metrics: dict[str, Any], figures: dict[str, list[str]]) -> str:
+    """Render one self-contained HTML page: tables, and every figure embedded as base64 PNG."""
+    esc = html.escape
+    parts = [
+        "<!DOCTYPE html>",
+        f'<html lang="en"><head><meta charset="utf-8"><title>{esc(title)}</title>',
+        f"<style>{_STYLE}</style></head><body>",
+        f"<h1>{esc(title)}</h1>",
+    ]
+    sections = list(dict.fromkeys([*metrics, *figures]))
+    if sections:
+        links = " · ".join(f'<a href="#{esc(s)}">{esc(s)}</a>' for s in sections)
+        parts.append(f"<nav>{links}</nav>")
+    for section in sections:
+        parts.append(f'<h2 id="{esc(section)}">{esc(section)}</h2>')
+        for header, rows in metric_tables(metrics.get(section, {})):
+            head = "".join(f"<th>{esc(h)}</th>" for h in header)
+            body = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>" for row in rows)
+            parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+        for figure in figures.get(section, []):
+            data = base64.b64encode((root / figure).read_bytes()).decode("ascii")
+            name = esc(Path(figure).stem)
+            parts.append(
+                f'<figure><img alt="{name}" src="data:image/png;base64,{data}">'
+                f"<figcaption>{name}</figcaption></figure>"
+            )
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def write_reports(
+    root: str | Path, title: str, metrics: dict[str, Any], figures: dict[str, list[str]]
+) -> Path:
+    """Write ``report.md`` and ``report.html`` into ``root`` atomically; return the HTML path."""
+    root = Path(root)
+    with atomic_write(root / "report.md") as fh:
+        fh.write(render_markdown(title, metrics, figures))
+    with atomic_write(root / "report.html") as fh:
+        fh.write(render_html(root, title, metrics, figures))
+    return root / "report.html"

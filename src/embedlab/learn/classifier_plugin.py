@@ -1,0 +1,23 @@
+"""The classifier baselines, registered as ``backend`` components through the ``embedlab`` entry point."""
+
+from __future__ import annotations
+
+from embedlab.learn.classifier import LinearProbeParams, MLPClassifierParams
+from embedlab.registry import Register, hookimpl
+
+
+@hookimpl
+def embedlab_register_backends(register: Register) -> None:
+    """Register ``mlp-classifier`` and ``linear-probe``."""
+    register(
+        "mlp-classifier",
+        "embedlab.learn.classifier:mlp_classifier",
+        params=MLPClassifierParams,
+        summary="the seed's MLP: Flatten -> Dense(units, relu) -> Dense(num_classes)",
+    )
+    register(
+        "linear-probe",
+        "embedlab.learn.classifier:linear_probe",
+        params=LinearProbeParams,
+        summary="a linear classifier: Flatten -> Dense(num_classes)",
+    )

@@ -1,0 +1,225 @@
+"""``embedlab evaluate FILE``: a classification report and its figures from saved labels and scores.
+
+Light at import (click only); the work is done by :func:`evaluate_file`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from embedlab.errors import InputError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from embedlab.metrics.classification import SplitReports
+
+__all__ = ["evaluate_command", "evaluate_file", "read_predictions"]
+
+_LABEL_KEYS = ("y_true", "labels", "label", "target")
+_SCORE_KEYS = ("y_score", "scores", "probabilities", "logits", "y_pred", "predictions")
+
+
+def _read_npz(path: Path, label_key: str | None, split_key: str) -> tuple[Any, Any, Any, list[str] | None]:
+    import numpy as np
+
+    with np.load(path, allow_pickle=False) as arrays:
+        files = set(arrays.files)
+        label = label_key or next((k for k in _LABEL_KEYS if k in files), None)
+        score = next((k for k in _SCORE_KEYS if k in files), None)
+        if label is None or label not in files or score is None:
+            raise InputError(
+                f"{path} needs a labels array ({' / '.join(_LABEL_KEYS)}) and a scores array "
+                f"({' / '.join(_SCORE_KEYS)}); it has {sorted(files)}"
+            )
+        split = arrays[split_key].astype(str) if split_key in files else None
+        names = [str(n) for n in arrays["class_names"]] if "class_names" in files else None
+        return arrays[label], arrays[score], split, names
+
+
+def _read_csv(path: Path, label_key: str | None, split_key: str) -> tuple[Any, Any, Any, list[str] | None]:
+    import pandas as pd
+
+    try:
+        frame = pd.read_csv(path)
+    except (ValueError, OSError) as exc:
+        raise InputError(f"cannot read {path} as CSV: {exc}") from None
+    label = label_key or next((k for k in _LABEL_KEYS if k in frame.columns), None)
+    if label is None or label not in frame.columns:
+        raise InputError(
+            f"{path} needs a label column ({label_key or ' / '.join(_LABEL_KEYS)}); "
+            f"its columns are {list(frame.columns)}"
+        )
+    split = frame[split_key].astype(str).to_numpy() if split_key in frame.columns else None
+    score_columns = [c for c in frame.columns if c not in (label, split_key)]
+    if not score_columns:
+        raise InputError(f"{path} has no score columns besides {label!r}; add y_pred or one column per class")
+    non_numeric = [c for c in score_columns if not pd.api.types.is_numeric_dtype(frame[c])]
+    if non_numeric and len(score_columns) > 1:
+        raise InputError(f"score columns {non_numeric} of {path} are not numeric")
+    if len(score_columns) == 1:
+        return frame[label].to_numpy(), frame[score_columns[0]].to_numpy(), split, None
+    return frame[label].to_numpy(), frame[score_columns].to_numpy(dtype=float), split, list(score_columns)
+
+
+def read_predictions(
+    path: str | Path, label_key: str | None = None, split_key: str = "split"
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, list[str] | None]:
+    """Read ``(y_true, y_score, split, class_names)`` from a ``.csv`` or ``.npz`` file.
+
+    CSV: a label column (``y_true``, ``labels``, ``label`` or ``target``), an optional ``split``
+    column, and either one column of predictions or one numeric score column per class (its
+    header is the class name). NPZ: arrays ``y_true`` (or ``labels``...), ``y_score`` (or
+    ``scores``, ``probabilities``, ``logits``, ``y_pred``), optional ``split`` and ``class_names``.
+    """
+    file = Path(path)
+    if not file.is_file():
+        raise InputError(f"{str(file)!r} does not exist; give a .csv or .npz of labels and scores")
+    suffix = file.suffix.lower()
+    if suffix == ".npz":
+        return _read_npz(file, label_key, split_key)
+    if suffix == ".csv":
+        return _read_csv(file, label_key, split_key)
+    raise InputError(f"{file.name}: unknown format {suffix!r}; use a .csv or .npz file")
+
+
+_SPLIT_ORDER = {"train": 0, "val": 1, "validation": 1, "valid": 1, "test": 2}
+
+
+def evaluate_file(
+    path: str | Path,
+    out: str | Path,
+    *,
+    scores: str = "auto",
+    class_names: list[str] | None = None,
+    recall_target: float = 0.8,
+    label_key: str | None = None,
+    split_key: str = "split",
+    formats: tuple[str, ...] = ("md", "json"),
+    figures: bool = True,
+) -> tuple[SplitReports, list[Path]]:
+    """Evaluate a file of labels and scores; write the report and figures into ``out``.
+
+    Rows are grouped by the split column when there is one (``train``, ``val``, ``test`` first),
+    otherwise they form one split named ``all``. Writes ``report.md`` and/or ``report.json``,
+    and per split ``<split>-roc.png``, ``<split>-pr.png`` (when scores were given) and
+    ``<split>-confusion.png``, plus ``recall.png`` for all splits.
+
+    Returns
+    -------
+    tuple
+        The :class:`~embedlab.metrics.classification.SplitReports` and the paths written.
+    """
+    import numpy as np
+
+    from embedlab.metrics.classification import SplitReports, classification_report
+    from embedlab.metrics.export import save_reports
+
+    y_true, y_score, split, file_names = read_predictions(path, label_key, split_key)
+    names = class_names or file_names
+    if split is None:
+        groups = {"all": np.arange(len(y_true))}
+    else:
+        ordered = sorted(np.unique(split), key=lambda s: (_SPLIT_ORDER.get(s, 3), s))
+        groups = {s: np.flatnonzero(split == s) for s in ordered}
+    if names is None and np.asarray(y_score).ndim == 1:
+        # hard labels in several splits: name classes from all rows so every split shares them
+        classes = np.unique(np.concatenate([np.asarray(y_true), np.asarray(y_score)]))
+        if np.issubdtype(classes.dtype, np.integer) and classes.min() >= 0:
+            names = [str(c) for c in range(int(classes.max()) + 1)]
+        elif classes.dtype.kind in "USO":  # class names as labels
+            names = [str(c) for c in classes]
+    reports = SplitReports(
+        {
+            s: classification_report(
+                np.asarray(y_true)[idx],
+                np.asarray(y_score)[idx],
+                names,
+                scores=scores,
+                recall_target=recall_target,
+            )
+            for s, idx in groups.items()
+        }
+    )
+    written = save_reports(
+        reports, out, title=f"Classification report: {Path(path).name}", formats=formats, figures=figures
+    )
+    return reports, written
+
+
+@click.command("evaluate")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder (default: <FILE stem>-report beside FILE).",
+)
+@click.option(
+    "--scores",
+    type=click.Choice(["auto", "probabilities", "logits", "labels"]),
+    default="auto",
+    show_default=True,
+    help="How to read the scores; 'logits' applies a softmax.",
+)
+@click.option("--class-names", help="Comma-separated class names, in label order.")
+@click.option(
+    "--recall-target",
+    type=click.FloatRange(0, 1),
+    default=0.8,
+    show_default=True,
+    help="Classes with recall below it are flagged.",
+)
+@click.option(
+    "--label-column", help="Name of the labels column/array (default: y_true, labels, label, target)."
+)
+@click.option(
+    "--split-column", default="split", show_default=True, help="Column/array naming each row's split."
+)
+@click.option(
+    "--format",
+    "formats",
+    type=click.Choice(["md", "json"]),
+    multiple=True,
+    default=("md", "json"),
+    show_default=True,
+    help="Report formats (repeatable).",
+)
+@click.option("--no-figures", is_flag=True, help="Write only the report.")
+def evaluate_command(
+    file: Path,
+    out: Path | None,
+    scores: str,
+    class_names: str | None,
+    recall_target: float,
+    label_column: str | None,
+    split_column: str,
+    formats: tuple[str, ...],
+    no_figures: bool,
+) -> None:
+    """Evaluate a classifier from a .csv/.npz of labels and scores.
+
+    Writes a classification report (per-class precision, recall, F1, ROC AUC, confusion
+    matrix, classes below the recall target) as markdown/JSON, and ROC, PR, confusion-matrix
+    and recall figures, per split when the file has a split column.
+    """
+    names = [n.strip() for n in class_names.split(",")] if class_names else None
+    target = out or file.with_name(f"{file.stem}-report")
+    reports, written = evaluate_file(
+        file,
+        target,
+        scores=scores,
+        class_names=names,
+        recall_target=recall_target,
+        label_key=label_column,
+        split_key=split_column,
+        formats=formats,
+        figures=not no_figures,
+    )
+    summary = reports.summary()[
+        ["accuracy", "balanced_accuracy", "macro_f1", "roc_auc_macro", "below_target"]
+    ]
+    click.echo(summary.to_string(float_format=lambda v: f"{v:.3f}"))
+    click.echo(f"wrote {len(written)} files to {target}")

@@ -1,0 +1,300 @@
+"""The outcome of a search: every trial in a table, the best one, a summary and retraining."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from embedlab.errors import ConfigError
+from embedlab.tuning.base import TrialRecord, describe_value
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from embedlab.tuning.tasks import ExperimentTrainable
+
+__all__ = ["RetrainReport", "TuneResult"]
+
+
+def _best(values: list[float], mode: str) -> float:
+    finite = [v for v in values if isinstance(v, int | float) and math.isfinite(v)]
+    if not finite:
+        return math.nan
+    return max(finite) if mode == "max" else min(finite)
+
+
+class TuneResult:
+    """Every trial of a search, failed ones included.
+
+    Parameters
+    ----------
+    trials
+        One record per trial.
+    metric, mode
+        The objective and whether larger (``"max"``) or smaller (``"min"``) is better. A
+        trial's score is its best value of ``metric`` over its epochs.
+    max_epochs
+        The most epochs a trial could train.
+    storage_path
+        Where the tuner wrote its files, if anywhere.
+    trainable
+        The trainable searched; needed by :meth:`retrain_best`.
+    baseline
+        Parameter values of the untuned baseline for :meth:`retrain_best`.
+    wall_time_s
+        Wall time of the whole search.
+    """
+
+    def __init__(
+        self,
+        trials: list[TrialRecord],
+        metric: str,
+        mode: str,
+        max_epochs: int,
+        storage_path: str | Path | None = None,
+        trainable: ExperimentTrainable | None = None,
+        baseline: dict[str, Any] | None = None,
+        wall_time_s: float = math.nan,
+    ) -> None:
+        self.trials = list(trials)
+        self.metric = metric
+        self.mode = mode
+        self.max_epochs = max_epochs
+        self.storage_path = None if storage_path is None else Path(storage_path)
+        self.trainable = trainable
+        self.baseline = dict(baseline or {})
+        self.wall_time_s = wall_time_s
+
+    def score(self, trial: TrialRecord) -> float:
+        """A trial's best value of the metric over its epochs (NaN if it never reported it)."""
+        return _best([row.get(self.metric, math.nan) for row in trial.history], self.mode)
+
+    @property
+    def param_names(self) -> list[str]:
+        """The searched parameters, in first-seen order."""
+        names: dict[str, None] = {}
+        for trial in self.trials:
+            names.update(dict.fromkeys(trial.params))
+        return list(names)
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """One row per trial: id, status, parameters, score, epochs, times, error, node info.
+
+        The score column is named after the metric and holds the trial's best value.
+        """
+        rows = []
+        for trial in self.trials:
+            train_time = max((row.get("train_time_s", 0.0) for row in trial.history), default=0.0)
+            rows.append(
+                {
+                    "trial_id": trial.trial_id,
+                    "status": trial.status,
+                    **{name: trial.params.get(name) for name in self.param_names},
+                    self.metric: self.score(trial),
+                    "epochs": len(trial.history),
+                    "time_s": trial.time_s,
+                    "train_time_s": train_time,
+                    "error": trial.error,
+                    **trial.info,
+                }
+            )
+        columns = [
+            "trial_id", "status", *self.param_names, self.metric, "epochs", "time_s", "train_time_s", "error"
+        ]
+        return pd.DataFrame(rows, columns=list(dict.fromkeys(columns + [k for r in rows for k in r])))
+
+    @property
+    def history(self) -> pd.DataFrame:
+        """Every reported epoch of every trial, one row each, with a ``trial_id`` column."""
+        rows = [{"trial_id": t.trial_id, **row} for t in self.trials for row in t.history]
+        return pd.DataFrame(rows)
+
+    def ranked_trials(self) -> list[TrialRecord]:
+        """Trials that reported the metric, best first."""
+        scored = [t for t in self.trials if math.isfinite(self.score(t))]
+        return sorted(scored, key=self.score, reverse=self.mode == "max")
+
+    @property
+    def best_trial(self) -> TrialRecord:
+        """The trial with the best score.
+
+        Raises
+        ------
+        ConfigError
+            When no trial reported the metric (every one failed, or the metric name is wrong).
+        """
+        ranked = self.ranked_trials()
+        if not ranked:
+            reported = sorted({k for t in self.trials for row in t.history for k in row})
+            raise ConfigError(
+                f"no trial reported metric {self.metric!r} ({len(self.trials)} trials, "
+                f"{sum(t.status == 'failed' for t in self.trials)} failed); reported metrics: "
+                f"{', '.join(reported) or 'none'}"
+            )
+        return ranked[0]
+
+    @property
+    def best_config(self) -> dict[str, Any]:
+        """The best trial's parameter values, by dotted path (``{"backend.units": 352, ...}``)."""
+        return dict(self.best_trial.params)
+
+    @property
+    def best_metric(self) -> float:
+        """The best trial's score."""
+        return self.score(self.best_trial)
+
+    @property
+    def num_failed(self) -> int:
+        """How many trials failed."""
+        return sum(t.status == "failed" for t in self.trials)
+
+    def summary(self, n: int = 10) -> str:
+        """The top ``n`` trials and every failed one, as text (like KerasTuner's ``results_summary``)."""
+        ranked = self.ranked_trials()[:n]
+        lines = [
+            "Results summary",
+            f"Results in {self.storage_path}" if self.storage_path else "Results in memory",
+            f"Showing {len(ranked)} best trials of {len(self.trials)}",
+            f'Objective(name="{self.metric}", direction="{self.mode}")',
+        ]
+        counts = pd.Series([t.status for t in self.trials]).value_counts()
+        lines.append("Trials: " + ", ".join(f"{count} {status}" for status, count in counts.items()))
+        for trial in ranked:
+            lines += ["", f"Trial {trial.trial_id} summary ({trial.status}, {len(trial.history)} epochs)"]
+            lines.append("Hyperparameters:")
+            lines += [f"{name}: {describe_value(value)}" for name, value in trial.params.items()]
+            lines.append(f"Score: {self.score(trial):.4f}")
+        failed = [t for t in self.trials if t.status == "failed"]
+        if failed:
+            lines += ["", f"Failed trials ({len(failed)}):"]
+            for trial in failed:
+                params = ", ".join(f"{k}={describe_value(v)}" for k, v in trial.params.items())
+                lines.append(f"Trial {trial.trial_id} ({params}): {trial.error}")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        best = f"{self.best_metric:.4f}" if self.ranked_trials() else "n/a"
+        return (
+            f"TuneResult({len(self.trials)} trials, {self.num_failed} failed, "
+            f"best {self.metric}={best})"
+        )
+
+    def plot(self, **kwargs: Any) -> Figure:
+        """The metric by epoch for every trial; see :func:`embedlab.plots.tuning.plot_trials`."""
+        from embedlab.plots.tuning import plot_trials
+
+        return plot_trials(self, **kwargs)
+
+    def save(self, directory: str | Path) -> Path:
+        """Write ``trials.csv``, ``history.csv`` and ``summary.txt`` into ``directory``, atomically."""
+        from embedlab.io import atomic_write
+
+        out = Path(directory)
+        with atomic_write(out / "trials.csv") as fh:
+            self.table.to_csv(fh, index=False)
+        with atomic_write(out / "history.csv") as fh:
+            self.history.to_csv(fh, index=False)
+        with atomic_write(out / "summary.txt") as fh:
+            fh.write(self.summary() + "\n")
+        return out
+
+    def retrain_best(
+        self, epochs: int | None = None, baseline: dict[str, Any] | None = None, progress: bool = False
+    ) -> RetrainReport:
+        """Retrain the best configuration and a baseline for ``epochs`` epochs, and compare them.
+
+        Parameters
+        ----------
+        epochs
+            Epochs for both runs (the seed retrained for 50); default: ``max_epochs``.
+        baseline
+            Parameter values of the baseline by dotted path (the seed's was
+            ``{"backend.units": 512, "train.lr": 0.01}``); parameters left out take the
+            settings' ``baseline``, then the component's default.
+        progress
+            Show progress bars.
+
+        Raises
+        ------
+        ConfigError
+            If the result holds no trainable (it came from a bare tuner call) or no trial succeeded.
+        """
+        if self.trainable is None:
+            raise ConfigError("this result has no trainable to retrain; use embedlab.tune(config)")
+        epochs = epochs or self.max_epochs
+        best = self.best_config
+        base = {**self.trainable.default_params(list(best)), **self.baseline, **(baseline or {})}
+        runs = {}
+        for label, params in (("best", best), ("baseline", base)):
+            history: list[dict[str, Any]] = []
+            final = self.trainable.run(params, epochs, history.append, evaluate_test=True, progress=progress)
+            runs[label] = (params, pd.DataFrame(history), final)
+        return RetrainReport(
+            metric=self.metric,
+            epochs=epochs,
+            best_params=runs["best"][0],
+            baseline_params=runs["baseline"][0],
+            best_history=runs["best"][1],
+            baseline_history=runs["baseline"][1],
+            best_final=runs["best"][2],
+            baseline_final=runs["baseline"][2],
+        )
+
+
+@dataclass
+class RetrainReport:
+    """The best configuration and a baseline, each retrained for the same epochs.
+
+    Attributes
+    ----------
+    metric, epochs
+        The objective and the epochs both runs trained.
+    best_params, baseline_params
+        Their parameter values.
+    best_history, baseline_history
+        One row per epoch.
+    best_final, baseline_final
+        The final metrics, with ``n_params`` and the test split's scores when there is one.
+    """
+
+    metric: str
+    epochs: int
+    best_params: dict[str, Any]
+    baseline_params: dict[str, Any]
+    best_history: pd.DataFrame
+    baseline_history: pd.DataFrame
+    best_final: dict[str, float]
+    baseline_final: dict[str, float]
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """The final metrics of both runs, one column each."""
+        return pd.DataFrame({"best": self.best_final, "baseline": self.baseline_final})
+
+    def summary(self) -> str:
+        """Both runs' parameters and final metrics, and the difference in the objective."""
+        def params(p: dict[str, Any]) -> str:
+            return ", ".join(f"{k}={describe_value(v)}" for k, v in p.items())
+
+        lines = [
+            f"Retrained for {self.epochs} epochs",
+            f"best:     {params(self.best_params)}",
+            f"baseline: {params(self.baseline_params)}",
+            "",
+            self.table.to_string(float_format=lambda v: f"{v:.4f}"),
+        ]
+        if self.metric in self.best_final and self.metric in self.baseline_final:
+            gain = self.best_final[self.metric] - self.baseline_final[self.metric]
+            lines += ["", f"{self.metric}: best - baseline = {gain:+.4f}"]
+        return "\n".join(lines)
+
+    def plot(self, **kwargs: Any) -> Figure:
+        """Learning curves of both runs; see :func:`embedlab.plots.tuning.plot_retrain`."""
+        from embedlab.plots.tuning import plot_retrain
+
+        return plot_retrain(self, **kwargs)

@@ -1,0 +1,91 @@
+"""The ``tune:`` block of an experiment config, validated (pydantic only, no Ray)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import ConfigDict, Field, model_validator
+
+from embedlab.params import Params
+
+__all__ = ["RayTunerParams", "Resources", "TuneSettings"]
+
+
+class Resources(Params):
+    """What one trial reserves. Fractional GPUs are bookkeeping: trials share a device."""
+
+    cpu: float = Field(1.0, ge=0, description="CPUs per trial.")
+    gpu: float = Field(0.0, ge=0, description="GPUs per trial; 0.5 packs two trials onto one GPU.")
+
+    @model_validator(mode="after")
+    def _whole_or_fraction(self) -> Resources:
+        if self.gpu > 1 and self.gpu != int(self.gpu):
+            raise ValueError(
+                f"resources.gpu {self.gpu}: above 1 a trial must ask for whole GPUs (2, not {self.gpu})"
+            )
+        return self
+
+
+class TuneSettings(Params):
+    """Settings of a hyperparameter search: the ``tune:`` block of an experiment config.
+
+    Every field may also be given as an override to :func:`embedlab.tune`.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    metric: str = Field("val_accuracy", description="The reported metric to optimise.")
+    mode: Literal["min", "max"] = Field("max", description="Whether a larger or smaller metric is better.")
+    scheduler: Literal["asha", "hyperband", "fifo"] = Field(
+        "asha", description="Early stopping: asynchronous successive halving, HyperBand, or none (fifo)."
+    )
+    searcher: Literal["random", "grid", "optuna"] = Field(
+        "random", description="How configurations are proposed: random draws, the full grid, or Optuna's TPE."
+    )
+    num_samples: int | None = Field(
+        None,
+        ge=1,
+        description="Trials to run; with searcher grid, how many times the whole grid runs. "
+        "Default: 10, or 1 for grid.",
+    )
+    max_epochs: int | None = Field(
+        None, ge=1, description="Most epochs a trial may train. Default: train.epochs, else 10."
+    )
+    grace_period: int = Field(1, ge=1, description="Epochs every trial trains before it may be stopped.")
+    reduction_factor: float = Field(3.0, gt=1, description="ASHA / HyperBand keep 1 trial in this many.")
+    resources: Resources = Field(default_factory=Resources, description="Resources reserved per trial.")
+    max_concurrent: int | None = Field(None, ge=1, description="Most trials running at once; None: no limit.")
+    storage_path: str | None = Field(
+        None, description="Where results are written. Default: runs/<config name>/tune, made absolute."
+    )
+    name: str = Field("search", min_length=1, description="The experiment folder inside storage_path.")
+    max_failures: int = Field(0, ge=0, description="Retries of a failed trial before it counts as failed.")
+    resume: bool = Field(False, description="Resume an interrupted search found in storage_path/name.")
+    address: str | None = Field(
+        None, description="Ray cluster to join ('host:port' or 'auto'); None: RAY_ADDRESS, else local."
+    )
+    seed: int | None = Field(None, description="Seed of the searcher; None: the config's seed.")
+    baseline: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Parameter values of the untuned baseline that retrain_best compares against "
+        "(dotted paths, e.g. backend.units); parameters left out take the component's default.",
+    )
+    verbose: int = Field(0, ge=0, le=3, description="Ray Tune's own console output (0: none).")
+
+    def trial_count(self) -> int:
+        """``num_samples`` with its default filled in."""
+        if self.num_samples is not None:
+            return self.num_samples
+        return 1 if self.searcher == "grid" else 10
+
+
+class RayTunerParams(Params):
+    """Parameters of the ``ray`` tuner (the search itself is set in the ``tune:`` block)."""
+
+    num_cpus: int | None = Field(
+        None, ge=1, description="CPUs of a local runtime the tuner starts; None: all. Unused on a cluster."
+    )
+    num_gpus: float | None = Field(
+        None, ge=0, description="GPUs of a local runtime the tuner starts; None: all. Unused on a cluster."
+    )
+    progress: bool = Field(False, description="Show a tqdm bar over trials.")

@@ -1,0 +1,224 @@
+"""Turning an experiment config into a trainable: one function per ``task``.
+
+``task: classification`` trains a ``backend`` (``mlp-classifier``, ``linear-probe`` or any
+module returning logits) on a ``dataset`` with
+:func:`embedlab.learn.classifier.train_classifier`, reporting train and validation loss
+and accuracy after every epoch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pydantic
+
+from embedlab.errors import ConfigError
+from embedlab.params import Params, describe_validation_error
+from embedlab.tuning.space import apply_params
+
+if TYPE_CHECKING:
+    from embedlab.config import ExperimentConfig
+    from embedlab.tuning.base import Report
+
+__all__ = ["TASKS", "ExperimentTrainable", "Task", "get_task", "run_classification", "validate_train"]
+
+
+def run_classification(
+    config: ExperimentConfig,
+    epochs: int,
+    report: Report | None = None,
+    *,
+    evaluate_test: bool = False,
+    progress: bool = False,
+) -> dict[str, float]:
+    """Train a classification experiment for ``epochs`` epochs.
+
+    Parameters
+    ----------
+    config
+        A concrete config (no search-space specs left) with a ``dataset`` and a ``backend``.
+    epochs
+        Epochs to train, overriding ``train.epochs``.
+    report
+        Called after every epoch with ``epoch``, ``train_loss``, ``train_accuracy``,
+        ``val_loss``, ``val_accuracy``, ``epoch_time_s``, ``train_time_s`` (cumulative)
+        and ``n_params``.
+    evaluate_test
+        Also score the ``test`` split after training (``test_loss``, ``test_accuracy``).
+    progress
+        Show a progress bar over epochs.
+
+    Returns
+    -------
+    dict
+        The last epoch's metrics (and the test scores when asked).
+    """
+    import numpy as np
+
+    from embedlab.learn.classifier import ClassifierTrainSettings, count_parameters, train_classifier
+    from embedlab.registry import create
+
+    if config.dataset is None or config.backend is None:
+        raise ConfigError("task classification needs a 'dataset' and a 'backend' (e.g. mlp-classifier)")
+    settings = validate_train(ClassifierTrainSettings, {**config.train, "epochs": epochs})
+    dataset = config.dataset.create("dataset")
+    train = dataset["train"]
+    val = dataset.splits.get("val") or dataset.splits.get("test")
+    params = dict(config.backend.params)
+    params.setdefault("in_features", int(np.prod(dataset.input_shape)))
+    params.setdefault("num_classes", dataset.num_classes or int(train.y.max()) + 1)
+    import torch
+
+    torch.manual_seed(config.seed)  # the same initial weights for every trial with the same params
+    model = create("backend", config.backend.name, **params)
+    n_params = count_parameters(model)
+    elapsed = 0.0
+
+    def on_epoch(row: dict[str, float]) -> None:
+        nonlocal elapsed
+        elapsed += row["epoch_time_s"]
+        if report is not None:
+            report({**row, "train_time_s": elapsed, "n_params": float(n_params)})
+
+    history = train_classifier(
+        model,
+        train.X,
+        train.y,
+        None if val is None else val.X,
+        None if val is None else val.y,
+        epochs=settings.epochs,
+        batch_size=settings.batch_size,
+        lr=settings.lr,
+        weight_decay=settings.weight_decay,
+        class_weights=settings.class_weights,
+        device=settings.device,
+        seed=config.seed,
+        callback=on_epoch,
+        progress=progress,
+    )
+    final = {**history[-1], "train_time_s": elapsed, "n_params": float(n_params)}
+    if evaluate_test and "test" in dataset.splits:
+        final.update(_score(model, dataset["test"].X, dataset["test"].y, prefix="test"))
+    return final
+
+
+def _score(model: Any, X: Any, y: Any, prefix: str) -> dict[str, float]:
+    import torch
+
+    device = next(model.parameters()).device
+    model.eval()
+    with torch.no_grad():
+        logits = model(torch.as_tensor(X, dtype=torch.float32, device=device))
+        target = torch.as_tensor(y, dtype=torch.long, device=device)
+        loss = torch.nn.functional.cross_entropy(logits, target)
+        accuracy = (logits.argmax(dim=1) == target).float().mean()
+    return {f"{prefix}_loss": float(loss), f"{prefix}_accuracy": float(accuracy)}
+
+
+def validate_train(model: type[Params], train: dict[str, Any]) -> Any:
+    """Validate a ``train:`` block against a task's settings model.
+
+    Raises
+    ------
+    ConfigError
+        Naming each bad field of ``train``.
+    """
+    try:
+        return model.model_validate(train)
+    except pydantic.ValidationError as exc:
+        raise ConfigError("train: " + describe_validation_error(exc, model)) from None
+
+
+@dataclass(frozen=True)
+class Task:
+    """How one ``task`` trains: its run function and its ``train:`` settings model."""
+
+    run: Callable[..., dict[str, float]]
+    settings: str  # "module:attr" of the settings model, imported on use
+
+    def settings_model(self) -> type[Params]:
+        """Import and return the ``train:`` settings model."""
+        import importlib
+
+        module, _, attr = self.settings.partition(":")
+        return getattr(importlib.import_module(module), attr)  # type: ignore[no-any-return]
+
+
+TASKS: dict[str, Task] = {
+    "classification": Task(run_classification, "embedlab.learn.classifier:ClassifierTrainSettings"),
+}
+
+
+def get_task(name: str | None) -> Task:
+    """Return the task an experiment names.
+
+    Raises
+    ------
+    ConfigError
+        For a missing or unknown task, listing the known ones.
+    """
+    if name not in TASKS:
+        raise ConfigError(
+            f"task {name!r} cannot be tuned; set task to one of: {', '.join(sorted(TASKS))}"
+        )
+    return TASKS[name]
+
+
+class ExperimentTrainable:
+    """A :class:`~embedlab.tuning.base.Trainable` built from an experiment config.
+
+    Parameters
+    ----------
+    config
+        The experiment, search-space specs included.
+    max_epochs
+        Epochs each trial trains unless the tuner stops it.
+    """
+
+    def __init__(self, config: ExperimentConfig, max_epochs: int) -> None:
+        self.config = config
+        self.max_epochs = max_epochs
+        self.task = get_task(config.task)
+
+    def __call__(self, params: dict[str, Any], report: Report) -> None:
+        """Train one configuration, reporting every epoch."""
+        self.run(params, self.max_epochs, report)
+
+    def run(
+        self,
+        params: dict[str, Any],
+        epochs: int,
+        report: Report | None = None,
+        *,
+        evaluate_test: bool = False,
+        progress: bool = False,
+    ) -> dict[str, float]:
+        """Train ``params`` for ``epochs`` epochs and return the final metrics."""
+        concrete = apply_params(self.config, params)
+        return self.task.run(concrete, epochs, report, evaluate_test=evaluate_test, progress=progress)
+
+    def default_params(self, names: list[str]) -> dict[str, Any]:
+        """The value each searched parameter takes when its spec is removed (its default)."""
+        out: dict[str, Any] = {}
+        for path in names:
+            prefix, _, key = path.rpartition(".")
+            if prefix == "train":
+                field = self.task.settings_model().model_fields.get(key)
+            else:
+                from embedlab.config import COMPONENT_KINDS
+                from embedlab.registry import get
+
+                node: Any = self.config
+                for part in prefix.split("."):
+                    node = node[int(part)] if isinstance(node, list) else getattr(node, part)
+                kind = COMPONENT_KINDS[prefix.split(".")[0]]
+                field = get(kind, node.name).params.model_fields.get(key)
+            if field is None or field.is_required():
+                raise ConfigError(
+                    f"{path} has no default to use as the baseline; give tune.baseline.{path} explicitly"
+                )
+            out[path] = field.get_default(call_default_factory=True)
+        return out
+

@@ -1,0 +1,61 @@
+"""Run directories and reports: atomic files, embedded figures, readable tables."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import matplotlib.pyplot as plt
+
+from embedlab.config import ExperimentConfig
+from embedlab.lab import RunDirectory, write_reports
+from embedlab.lab.report import metric_tables, render_markdown
+
+
+def figure():
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1])
+    return fig
+
+
+def test_run_directory_layout_and_reopen(tmp_path):
+    run = RunDirectory.create(tmp_path, "demo")
+    assert run.path.name.startswith("demo-")
+    run.save_config(ExperimentConfig(name="demo", dataset="digits"))
+    run.log_metrics("words", {"accuracy": 0.5})
+    saved = run.add_figure("words", "arrows", figure())
+    assert saved == run.path / "figures" / "words-arrows.png" and saved.is_file()
+    assert json.loads((run.path / "config.json").read_text())["dataset"]["name"] == "digits"
+    assert (run.path / "config.yaml").is_file()
+    again = RunDirectory.latest(tmp_path, "demo")
+    assert again.path == run.path
+    assert again.metrics == {"words": {"accuracy": 0.5}}
+    assert again.figures == {"words": ["figures/words-arrows.png"]}
+    assert not list(run.path.rglob("*.tmp"))
+
+
+def test_second_run_in_the_same_second_gets_its_own_folder(tmp_path):
+    assert RunDirectory.create(tmp_path, "x").path != RunDirectory.create(tmp_path, "x").path
+
+
+def test_html_is_self_contained_and_markdown_has_tables(tmp_path):
+    run = RunDirectory(tmp_path / "run")
+    run.log_metrics(
+        "classification", {"accuracy": 0.9, "per_class": {"0": {"recall": 0.5}, "1": {"recall": 1.0}}}
+    )
+    run.add_figure("classification", "roc", figure())
+    html_path = write_reports(run.path, "Run", run.metrics, run.figures)
+    page = html_path.read_text()
+    png = (run.path / "figures" / "classification-roc.png").read_bytes()
+    assert f"data:image/png;base64,{base64.b64encode(png).decode()}" in page
+    assert "http" not in page.replace('lang="en"', "")
+    md = (run.path / "report.md").read_text()
+    assert "| accuracy | 0.9 |" in md and "| 0 | 0.5 |" in md
+    assert "![classification-roc](figures/classification-roc.png)" in md
+
+
+def test_metric_tables_layouts():
+    tables = metric_tables({"loss": 0.25, "trials": [{"units": 16, "acc": 0.8}, {"units": 32, "acc": 0.9}]})
+    assert tables[0] == (["metric", "value"], [["loss", "0.25"]])
+    assert tables[1] == (["trials", "units", "acc"], [["0", "16", "0.8"], ["1", "32", "0.9"]])
+    assert "nan" in render_markdown("t", {"s": {"auc": float("nan")}}, {})

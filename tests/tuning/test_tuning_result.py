@@ -1,0 +1,95 @@
+"""TuneResult from plain trial records: table, best, summary, plot, save (no Ray)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from matplotlib.figure import Figure
+
+from embedlab.errors import ConfigError
+from embedlab.tuning.base import TrialRecord, describe_error, trial_status
+from embedlab.tuning.result import TuneResult
+
+
+def record(trial_id, units, scores, status="completed", error=None):
+    history = [
+        {"epoch": i + 1, "val_accuracy": s, "train_time_s": 0.1 * (i + 1)} for i, s in enumerate(scores)
+    ]
+    return TrialRecord(trial_id, {"backend.units": units, "train.lr": 0.001}, status, history, error, 1.0)
+
+
+@pytest.fixture()
+def result(tmp_path):
+    trials = [
+        record("a", 16, [0.5, 0.6], status="stopped"),
+        record("b", 352, [0.7, 0.9, 0.85]),
+        record("c", 64, [0.8, 0.82, 0.83]),
+        record("d", 128, [], status="failed", error="InputError: class_weights has 2 values"),
+    ]
+    return TuneResult(trials, metric="val_accuracy", mode="max", max_epochs=3, storage_path=tmp_path)
+
+
+def test_table_has_every_trial(result):
+    table = result.table
+    assert list(table["trial_id"]) == ["a", "b", "c", "d"]
+    assert list(table["status"]) == ["stopped", "completed", "completed", "failed"]
+    assert list(table.columns[:6]) == [
+        "trial_id", "status", "backend.units", "train.lr", "val_accuracy", "epochs"
+    ]
+    assert table.loc[1, "val_accuracy"] == 0.9  # a trial's score is its best epoch
+    assert math.isnan(table.loc[3, "val_accuracy"])
+    assert table.loc[3, "error"].startswith("InputError")
+    assert table.loc[1, "train_time_s"] == pytest.approx(0.3)
+
+
+def test_best(result):
+    assert result.best_config == {"backend.units": 352, "train.lr": 0.001}
+    assert result.best_metric == 0.9
+    assert result.num_failed == 1
+    assert len(result.history) == 8
+
+
+def test_min_mode(result):
+    flipped = TuneResult(result.trials, metric="val_accuracy", mode="min", max_epochs=3)
+    assert flipped.best_config["backend.units"] == 16 and flipped.best_metric == 0.5
+
+
+def test_summary_lists_top_and_failed(result):
+    text = result.summary(2)
+    assert "Showing 2 best trials of 4" in text
+    assert 'Objective(name="val_accuracy", direction="max")' in text
+    assert text.index("Trial b summary") < text.index("Trial c summary")
+    assert "Trial a summary" not in text
+    assert "Failed trials (1):" in text and "class_weights has 2 values" in text
+    assert "2 completed, 1 stopped, 1 failed" in text
+
+
+def test_no_successful_trial():
+    res = TuneResult([record("x", 1, [], "failed", "boom")], "val_accuracy", "max", 3)
+    with pytest.raises(ConfigError, match="no trial reported metric 'val_accuracy'"):
+        _ = res.best_config
+    assert "Failed trials (1)" in res.summary()
+    with pytest.raises(ConfigError, match="no trainable"):
+        res.retrain_best()
+
+
+def test_plot_and_save(result, tmp_path):
+    fig = result.plot()
+    assert isinstance(fig, Figure)
+    ax = fig.axes[0]
+    assert len(ax.lines) == 4 and ax.get_xlabel() == "epoch" and ax.get_ylabel() == "val_accuracy"
+    assert "1 failed" in ax.get_title()
+    out = result.save(tmp_path / "out")
+    assert {p.name for p in out.iterdir()} == {"trials.csv", "history.csv", "summary.txt"}
+
+
+def test_status_and_errors():
+    assert trial_status(3, 3, False) == "completed"
+    assert trial_status(1, 3, False) == "stopped"
+    assert trial_status(0, 3, True) == "failed"
+    try:
+        raise RuntimeError("wrapper") from ValueError("root cause")
+    except RuntimeError as exc:
+        assert describe_error(exc) == "ValueError: root cause"
+    assert describe_error(None) is None
