@@ -120,3 +120,16 @@ def test_miners_do_not_track_gradients():
     e.requires_grad_()
     a, _, _ = embedlab.create("miner", "semihard")(e, y)
     assert not a.requires_grad
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("mode", ["all", "facenet"])
+def test_semihard_sorted_path_equals_the_direct_path_and_pml(seed, mode, monkeypatch):
+    e, y = batch(seed, classes=5)
+    direct = SemihardMiner(margin=0.5, mode=mode)(e, y)
+    monkeypatch.setattr(SemihardMiner, "direct_limit", 0)
+    searched = SemihardMiner(margin=0.5, mode=mode)(e, y)
+    assert as_set(searched) == as_set(direct)
+    if mode == "all":
+        theirs = pml_miners.TripletMarginMiner(margin=0.5, type_of_triplets="semihard", distance=pml_lp())(e, y)
+        assert as_set(searched) == as_set(theirs)

@@ -183,7 +183,7 @@ class SemihardMiner(Miner):
         "warmup_epochs": 3,
     }
 
-    #: Positive pairs × batch size up to which the band is tested directly (one block).
+    #: Size of the (B, positives per anchor, B) block up to which the band is tested directly.
     direct_limit: ClassVar[int] = 1 << 24
 
     def mine(self, embeddings: torch.Tensor, labels: torch.Tensor) -> Triplets:
@@ -193,20 +193,31 @@ class SemihardMiner(Miner):
         a, p = torch.nonzero(positive, as_tuple=True)
         if len(a) == 0:
             return _empty(embeddings.device)
-        if len(a) * len(labels) <= self.direct_limit:
-            return self._direct(distances, negative, a, p)
+        width = int(positive.sum(dim=1).max())
+        if len(labels) * width * len(labels) <= self.direct_limit:
+            return self._direct(distances, positive, negative, a, p)
         return self._sorted(distances, positive, negative, a, p)
 
-    def _direct(self, distances: torch.Tensor, negative: torch.Tensor, a: torch.Tensor, p: torch.Tensor) -> Triplets:
+    def _direct(
+        self, distances: torch.Tensor, positive: torch.Tensor, negative: torch.Tensor, a: torch.Tensor, p: torch.Tensor
+    ) -> Triplets:
         """Test every (pair, negative) at once: O(pairs × B), cheapest when pairs are few (P×K batches)."""
-        margin = distances[a] - distances[a, p].unsqueeze(1)  # d(a,n) - d(a,p), as PML computes it
-        band = negative[a] & (margin > 0) & (margin <= self.margin)
+        # One row per anchor of its positives' distances, padded with +inf (which never passes).
+        rank = (torch.cumsum(positive, dim=1, dtype=torch.long) - 1)[a, p]
+        width = int(rank.max()) + 1
+        ap = distances.new_full((len(distances), width), float("inf"))
+        ap[a, rank] = distances[a, p]
+        slot_p = torch.zeros(len(distances), width, dtype=torch.long, device=distances.device)
+        slot_p[a, rank] = p
+        to_negatives = distances.masked_fill(~negative, float("-inf"))
+        margin = to_negatives.unsqueeze(1) - ap.unsqueeze(2)  # d(a,n) - d(a,p), as PML computes it
+        band = (margin > 0) & (margin <= self.margin)
         if self.mode == "facenet":
-            closest = margin.masked_fill(~band, float("inf")).argmin(dim=1)
-            keep = band.any(dim=1)
-            return a[keep], p[keep], closest[keep]
-        pair, n = torch.nonzero(band, as_tuple=True)
-        return a[pair], p[pair], n
+            closest = torch.where(band, to_negatives.unsqueeze(1), float("inf")).argmin(dim=2)
+            anchor, slot = torch.nonzero(band.any(dim=2), as_tuple=True)
+            return anchor, slot_p[anchor, slot], closest[anchor, slot]
+        anchor, slot, n = torch.nonzero(band, as_tuple=True)
+        return anchor, slot_p[anchor, slot], n
 
     def _sorted(
         self,
@@ -218,7 +229,7 @@ class SemihardMiner(Miner):
     ) -> Triplets:
         """Binary-search each anchor's sorted negatives: O(B² log B + triplets returned)."""
         size = len(distances)
-        neg_sorted, neg_order = distances.masked_fill(~negative, float("inf")).sort(dim=1)
+        neg_sorted, neg_order = distances.masked_fill(~negative, float("inf")).sort(dim=1, stable=True)
         # One row of queries per anchor: the distances to its positives, padded.
         rank = (torch.cumsum(positive.long(), dim=1) - 1)[a, p]
         width = int(rank.max()) + 1
