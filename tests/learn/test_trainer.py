@@ -130,3 +130,14 @@ def test_bad_settings_and_data():
     X[0, 0] = float("nan")
     with pytest.raises(InputError, match="NaN"):
         make_trainer().fit(X, y)
+
+
+@pytest.mark.gpu
+def test_trains_on_cuda_with_amp_and_data_on_the_device():
+    X, y = data()
+    Xv, yv = data(40, seed=1)
+    trainer = make_trainer(device="cuda", amp=True)
+    history = trainer.fit(X, y, Xv, yv)
+    assert trainer.device.type == "cuda" and trainer.use_amp
+    assert all(torch.isfinite(torch.tensor(h["loss"])) for h in history)
+    assert next(trainer.model.parameters()).device.type == "cuda"

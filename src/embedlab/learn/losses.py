@@ -157,14 +157,18 @@ class TripletLoss(Loss):
         """
         size = distances.size(1)
         flat = distances.detach().reshape(-1)
-        ap, an = a * size + p, a * size + n
-        active = flat[ap] - flat[an] + self.margin > 0
+        row = a * size
+        ap, an = row + p, row.add_(n)
+        violation = flat.index_select(0, ap).sub_(flat.index_select(0, an)).add_(self.margin)
+        active = violation > 0
         n_active = int(active.sum())
         count = len(a)
         if count == 0 or n_active == 0:
             return zero_loss(embeddings)
-        weights = torch.bincount(ap[active], minlength=flat.numel()).to(distances.dtype)
-        weights -= torch.bincount(an[active], minlength=flat.numel()).to(distances.dtype)
+        if n_active < count:
+            ap, an = ap[active], an[active]
+        weights = torch.bincount(ap, minlength=flat.numel()).to(distances.dtype)
+        weights -= torch.bincount(an, minlength=flat.numel()).to(distances.dtype)
         total = (weights.view_as(distances) * distances).sum() + self.margin * n_active
         if self.reduction == "sum":
             return total
