@@ -141,3 +141,15 @@ def test_trains_on_cuda_with_amp_and_data_on_the_device():
     assert trainer.device.type == "cuda" and trainer.use_amp
     assert all(torch.isfinite(torch.tensor(h["loss"])) for h in history)
     assert next(trainer.model.parameters()).device.type == "cuda"
+
+
+def test_amp_on_cpu_uses_bfloat16_only_where_the_cpu_has_it():
+    from embedlab.learn.trainer import _cpu_bf16
+
+    X, y = data()
+    trainer = make_trainer(amp=True, epochs=1)
+    assert trainer.use_amp == _cpu_bf16()
+    assert not make_trainer().use_amp  # the default keeps CPU runs in float32
+    history = trainer.fit(X, y)
+    assert torch.isfinite(torch.tensor(history[0]["loss"]))
+    assert next(trainer.model.parameters()).dtype == torch.float32

@@ -83,7 +83,7 @@ class MetricLearner(BaseEstimator, TransformerMixin):  # type: ignore[misc]
         sampler: str = "auto",
         m_per_class: int = 4,
         device: str = "auto",
-        amp: bool = True,
+        amp: bool | None = None,
         seed: int = 0,
         patience: int | None = None,
         monitor: str = "val_precision_at_1",

@@ -88,6 +88,13 @@ def _precision_at_1(
     return float(result["precision_at_1"])
 
 
+def _cpu_bf16() -> bool:
+    """Whether this CPU computes bfloat16 natively (otherwise CPU autocast is slower, not faster)."""
+    probe = getattr(torch.cpu, "_is_avx512_bf16_supported", None)
+    amx = getattr(torch.cpu, "_is_amx_tile_supported", None)
+    return bool((probe is not None and probe()) or (amx is not None and amx()))
+
+
 def _call(component: Any, *args: Any) -> Any:
     """Call an embedlab loss or miner without its per-batch checks; any other callable as is."""
     compute = getattr(component, "compute", None)
@@ -116,8 +123,11 @@ class Trainer:
     device
         ``"auto"`` (CUDA when present), ``"cpu"``, ``"cuda"``.
     amp
-        Mixed precision on CUDA (bfloat16 where supported, else float16 with a grad scaler);
-        ignored on CPU. Losses are always computed in float32.
+        Mixed precision. ``None`` (default): on CUDA (bfloat16 where supported, else float16
+        with a grad scaler), off on CPU. ``True``: also on CPU, as bfloat16 autocast, where the
+        CPU computes bfloat16 natively (AVX512-BF16 or AMX; about 1.6x faster for the seed CNN),
+        else a warning and float32. ``False``: float32 everywhere. Losses and miners always
+        work in float32.
     seed
         Seeds every epoch's sampler and global RNGs as ``(seed, epoch)``.
     patience, monitor, min_delta, restore_best
@@ -154,7 +164,7 @@ class Trainer:
         sampler: str = "random",
         m_per_class: int = 4,
         device: str | torch.device = "auto",
-        amp: bool = True,
+        amp: bool | None = None,
         seed: int = 0,
         patience: int | None = None,
         monitor: str = "val_precision_at_1",
@@ -204,10 +214,16 @@ class Trainer:
         else:
             cls = torch.optim.Adam if optimizer == "adam" else torch.optim.AdamW
             self.optimizer = cls(params, lr=lr, weight_decay=weight_decay)
-        self.use_amp = amp and self.device.type == "cuda"
-        bf16 = self.use_amp and torch.cuda.is_bf16_supported()
+        if self.device.type == "cuda":
+            self.use_amp = amp is not False
+            bf16 = self.use_amp and torch.cuda.is_bf16_supported()
+        else:
+            self.use_amp = bool(amp) and _cpu_bf16()
+            bf16 = self.use_amp
+            if amp and not self.use_amp:
+                logger.warning("amp=True: this CPU has no native bfloat16; training in float32")
         self.amp_dtype = torch.bfloat16 if bf16 else torch.float16
-        self.scaler = torch.amp.GradScaler("cuda", enabled=self.use_amp and not bf16)
+        self.scaler = torch.amp.GradScaler("cuda", enabled=self.device.type == "cuda" and self.use_amp and not bf16)
         self.history: list[dict[str, Any]] = []
 
     # -- data ----------------------------------------------------------------------------
@@ -222,7 +238,7 @@ class Trainer:
             return X.pin_memory()
 
     def _autocast(self) -> Any:
-        return torch.autocast("cuda", dtype=self.amp_dtype) if self.use_amp else nullcontext()
+        return torch.autocast(self.device.type, dtype=self.amp_dtype) if self.use_amp else nullcontext()
 
     # -- checkpoints ---------------------------------------------------------------------
     def _checkpoint_path(self) -> Path | None:
