@@ -6,7 +6,9 @@ median time of miner + loss + backward and the peak memory above the process's b
 batches with K = 4, as a mining sampler draws them, so the number of mined triplets is O(B²).
 
 PML's semi-hard miner builds a B×B×B mask; at B = 4096 that is 69e9 elements, so that case is
-skipped (it cannot fit in memory), and reported as such.
+skipped (it cannot fit in memory), and reported as such. ``--classes 10`` draws uniform labels
+over 10 classes instead: then about 6 million triplets at B = 1024 are semi-hard, and returning
+them all (PML's semantics) dominates both sides.
 
 Run: ``python benchmarks/miners.py [--device cpu|cuda] [--sizes 256 1024 4096]``
 """
@@ -34,13 +36,16 @@ def _rss_mb() -> float:
     return pages * resource.getpagesize() / 2**20
 
 
-def one(impl: str, miner_name: str, size: int, device: str, repeats: int) -> dict:
+def one(impl: str, miner_name: str, size: int, device: str, repeats: int, classes: int) -> dict:
     """Time one case in this process; return seconds (median), peak MB and triplets."""
     import torch
 
     torch.manual_seed(0)
     emb = torch.randn(size, DIM, device=device)
-    labels = (torch.arange(size, device=device) // K)[torch.randperm(size, device=device)]
+    if classes:
+        labels = torch.randint(0, classes, (size,), device=device)
+    else:
+        labels = (torch.arange(size, device=device) // K)[torch.randperm(size, device=device)]
     if impl == "embedlab":
         import embedlab
 
@@ -83,9 +88,10 @@ def one(impl: str, miner_name: str, size: int, device: str, repeats: int) -> dic
     return {"seconds": statistics.median(times), "peak_mb": max(peak, 0.0), "triplets": triplets}
 
 
-def run_case(impl: str, miner: str, size: int, device: str) -> dict | None:
+def run_case(impl: str, miner: str, size: int, device: str, classes: int) -> dict | None:
     repeats = 1 if (impl == "pml" and miner == "semihard" and size >= 1024) else 5
-    cmd = [sys.executable, __file__, "--one", impl, miner, str(size), "--device", device, "--repeats", str(repeats)]
+    cmd = [sys.executable, __file__, "--one", impl, miner, str(size), "--device", device, "--repeats", str(repeats),
+           "--classes", str(classes)]
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         tail = (done.stderr.strip().splitlines() or ["failed"])[-1]
@@ -100,26 +106,31 @@ def main() -> None:
     parser.add_argument("--miners", nargs="+", default=["semihard", "batch-hard"])
     parser.add_argument("--one", nargs=3, metavar=("IMPL", "MINER", "B"))
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument(
+        "--classes", type=int, default=0,
+        help="uniform random labels over this many classes; 0 (default) draws P×K batches with K=4",
+    )
     args = parser.parse_args()
     if args.one:
         impl, miner, size = args.one
-        print(json.dumps(one(impl, miner, int(size), args.device, args.repeats)))
+        print(json.dumps(one(impl, miner, int(size), args.device, args.repeats, args.classes)))
         return
 
     import torch
 
     where = torch.cuda.get_device_name() if args.device == "cuda" else f"CPU, {torch.get_num_threads()} threads"
-    print(f"miner + triplet loss, forward + backward, d={DIM}, K={K} per class, on {where}")
+    labels = f"{args.classes} random classes" if args.classes else f"P×K batches, K={K}"
+    print(f"miner + triplet loss, forward + backward, d={DIM}, {labels}, on {where}")
     header = f"{'miner':<11}{'B':>6}  {'embedlab s':>11}{'PML s':>10}{'speed-up':>10}  {'embedlab MB':>12}{'PML MB':>9}  triplets"
     print(header)
     print("-" * len(header))
     for miner in args.miners:
         for size in args.sizes:
-            ours = run_case("embedlab", miner, size, args.device)
+            ours = run_case("embedlab", miner, size, args.device, args.classes)
             if (miner, size) in PML_TOO_BIG:
                 theirs: dict | None = {"skipped": f"B^3 = {size**3:.1e} mask"}
             else:
-                theirs = run_case("pml", miner, size, args.device)
+                theirs = run_case("pml", miner, size, args.device, args.classes)
             def cell(r: dict | None, key: str, fmt: str) -> str:
                 if r is None or key not in r:
                     return "skip" if r and "skipped" in r else "error"
