@@ -193,18 +193,25 @@ class SemihardMiner(Miner):
         a, p = torch.nonzero(positive, as_tuple=True)
         if len(a) == 0:
             return _empty(embeddings.device)
-        width = int(positive.sum(dim=1).max())
+        # Each pair's rank among its anchor's positives (nonzero lists them row by row).
+        per_anchor = positive.sum(dim=1)
+        rank = torch.arange(len(a), device=a.device) - (torch.cumsum(per_anchor, 0) - per_anchor)[a]
+        width = int(per_anchor.max())
         if len(labels) * width * len(labels) <= self.direct_limit:
-            return self._direct(distances, positive, negative, a, p)
-        return self._sorted(distances, positive, negative, a, p)
+            return self._direct(distances, negative, a, p, rank, width)
+        return self._sorted(distances, negative, a, p, rank, width)
 
     def _direct(
-        self, distances: torch.Tensor, positive: torch.Tensor, negative: torch.Tensor, a: torch.Tensor, p: torch.Tensor
+        self,
+        distances: torch.Tensor,
+        negative: torch.Tensor,
+        a: torch.Tensor,
+        p: torch.Tensor,
+        rank: torch.Tensor,
+        width: int,
     ) -> Triplets:
         """Test every (pair, negative) at once: O(pairs × B), cheapest when pairs are few (P×K batches)."""
         # One row per anchor of its positives' distances, padded with +inf (which never passes).
-        rank = (torch.cumsum(positive, dim=1, dtype=torch.long) - 1)[a, p]
-        width = int(rank.max()) + 1
         ap = distances.new_full((len(distances), width), float("inf"))
         ap[a, rank] = distances[a, p]
         slot_p = torch.zeros(len(distances), width, dtype=torch.long, device=distances.device)
@@ -222,17 +229,16 @@ class SemihardMiner(Miner):
     def _sorted(
         self,
         distances: torch.Tensor,
-        positive: torch.Tensor,
         negative: torch.Tensor,
         a: torch.Tensor,
         p: torch.Tensor,
+        rank: torch.Tensor,
+        width: int,
     ) -> Triplets:
         """Binary-search each anchor's sorted negatives: O(B² log B + triplets returned)."""
         size = len(distances)
         neg_sorted, neg_order = distances.masked_fill(~negative, float("inf")).sort(dim=1, stable=True)
         # One row of queries per anchor: the distances to its positives, padded.
-        rank = (torch.cumsum(positive.long(), dim=1) - 1)[a, p]
-        width = int(rank.max()) + 1
         ap = distances.new_full((size, width), float("inf"))
         ap[a, rank] = distances[a, p]
         # lo: first negative with d(a,n) > d(a,p); hi: first with d(a,n) - d(a,p) > margin.
