@@ -105,9 +105,9 @@ def prepare(
     if settings.searcher == "grid":
         from embedlab.tuning.space import grid_points
 
-        combos = list(itertools.islice(
-            itertools.product(*(grid_points(d, p) for p, d in space.items())), 100_001
-        ))
+        combos = list(
+            itertools.islice(itertools.product(*(grid_points(d, p) for p, d in space.items())), 100_001)
+        )
         if len(combos) > 100_000:
             raise ConfigError("searcher grid: the grid has over 100,000 points; use searcher random")
     bad_baseline = set(settings.baseline) - set(space)
