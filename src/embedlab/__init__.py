@@ -22,6 +22,17 @@ from embedlab.params import Params
 from embedlab.registry import PluginInfo, PluginWarning, create, hookimpl, plugins
 
 
+def run(config_or_path: Any, out: Any = None, *, resume: bool = False) -> Any:
+    """Run an experiment into a run directory with a report; see :func:`embedlab.lab.run.run`.
+
+    Returns a :class:`~embedlab.lab.run.RunResult` (``.path``, ``.metrics``, ``.figures``,
+    ``.report``). The CLI is ``embedlab run CONFIG --out DIR [--resume]``.
+    """
+    from embedlab.lab.run import run as _run
+
+    return _run(config_or_path, out, resume=resume)
+
+
 def tune(config_or_path: Any, **overrides: Any) -> Any:
     """Run a hyperparameter search over an experiment config; see :func:`embedlab.tuning.api.tune`.
 
@@ -56,5 +67,6 @@ __all__ = [
     "hookimpl",
     "load_config",
     "plugins",
+    "run",
     "tune",
 ]

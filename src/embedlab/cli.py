@@ -23,6 +23,7 @@ __all__ = ["main"]
 #: Subcommands defined next to the code they drive, imported only when invoked or listed.
 SUBCOMMANDS: dict[str, str] = {
     "evaluate": "embedlab.metrics.cli:evaluate_command",
+    "run": "embedlab.lab.cli:run_command",
     "tune": "embedlab.tuning.cli:tune_command",
 }
 

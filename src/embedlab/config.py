@@ -27,7 +27,7 @@ from pydantic import ConfigDict, Field, model_validator
 from embedlab.errors import ConfigError, EmbedlabError
 from embedlab.params import describe_validation_error
 
-__all__ = ["Component", "ExperimentConfig", "load_config", "COMPONENT_KINDS"]
+__all__ = ["Component", "ExperimentConfig", "as_config", "load_config", "COMPONENT_KINDS"]
 
 #: Which plugin kind each component field of :class:`ExperimentConfig` names.
 COMPONENT_KINDS: dict[str, str] = {
@@ -76,6 +76,12 @@ class ExperimentConfig(pydantic.BaseModel):
     tuner: Component | None = None
     train: dict[str, Any] = Field(default_factory=dict, description="Training settings.")
     tune: dict[str, Any] = Field(default_factory=dict, description="Search settings.")
+    study: dict[str, Any] = Field(
+        default_factory=dict, description="Options of the job that runs the task (what to plot, which words)."
+    )
+    parts: list[ExperimentConfig] = Field(
+        default_factory=list, description="Experiments run one after another as sections of one run."
+    )
 
     @model_validator(mode="after")
     def _validate_components(self) -> ExperimentConfig:
@@ -148,3 +154,21 @@ def load_config(path: str | Path) -> ExperimentConfig:
         return ExperimentConfig.model_validate(data)
     except pydantic.ValidationError as exc:
         raise ConfigError(f"{path}: {describe_validation_error(exc, ExperimentConfig)}") from None
+
+
+def as_config(config_or_path: ExperimentConfig | dict[str, Any] | str | Path) -> ExperimentConfig:
+    """Return an :class:`ExperimentConfig` from a config, a dict, or a file path.
+
+    Raises
+    ------
+    ConfigError
+        If a dict or file does not validate.
+    """
+    if isinstance(config_or_path, ExperimentConfig):
+        return config_or_path
+    if isinstance(config_or_path, dict):
+        try:
+            return ExperimentConfig.model_validate(config_or_path)
+        except pydantic.ValidationError as exc:
+            raise ConfigError(describe_validation_error(exc, ExperimentConfig)) from None
+    return load_config(config_or_path)

@@ -64,8 +64,12 @@ def test_seeded_runs_repeat(digits):
     def run(seed):
         torch.manual_seed(seed)
         return train_classifier(
-            mlp_classifier(units=32, in_features=64), digits["train"].X, digits["train"].y,
-            epochs=2, seed=seed, device="cpu",
+            mlp_classifier(units=32, in_features=64),
+            digits["train"].X,
+            digits["train"].y,
+            epochs=2,
+            seed=seed,
+            device="cpu",
         )
 
     a, b, c = run(3), run(3), run(4)

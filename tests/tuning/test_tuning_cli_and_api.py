@@ -64,8 +64,18 @@ def test_cli_runs_a_search_with_optuna_and_hyperband(ray_session, tmp_path):
     path.write_text(yaml.safe_dump(data))
     result = CliRunner().invoke(
         main,
-        ["tune", str(path), "--num-samples", "3", "--max-epochs", "2", "--storage-path", str(tmp_path),
-         "--top", "1"],
+        [
+            "tune",
+            str(path),
+            "--num-samples",
+            "3",
+            "--max-epochs",
+            "2",
+            "--storage-path",
+            str(tmp_path),
+            "--top",
+            "1",
+        ],
     )
     assert result.exit_code == 0, result.output
     assert "Trial status" in result.output  # Ray's live progress table

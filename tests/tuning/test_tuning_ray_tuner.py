@@ -102,8 +102,11 @@ def test_resources_larger_than_the_cluster_are_refused(ray_session, tmp_path, re
 
 
 def test_bad_space_refused_before_any_trial(ray_session, tmp_path):
-    for units, message in (({"choice": []}, "is empty"), ({"int": [64, 16]}, "min 64 > max 16"),
-                           ({"int": [16, 50], "step": 16}, "does not fit")):
+    for units, message in (
+        ({"choice": []}, "is empty"),
+        ({"int": [64, 16]}, "min 64 > max 16"),
+        ({"int": [16, 50], "step": 16}, "does not fit"),
+    ):
         config = {**SMALL, "backend": {"name": "mlp-classifier", "params": {"units": units}}}
         with pytest.raises(ConfigError, match=message):
             embedlab.tune(config, storage_path=str(tmp_path / "out"))
@@ -119,7 +122,11 @@ def test_other_address_refused_while_connected(ray_session, tmp_path):
 def test_fractional_gpu_trials_on_a_real_gpu(ray_session, tmp_path):
     """Two trials share each GPU (gpu=0.5) and train on it; skipped without CUDA."""
     result = embedlab.tune(
-        EXAMPLE, storage_path=str(tmp_path), num_samples=4, max_epochs=2, scheduler="fifo",
+        EXAMPLE,
+        storage_path=str(tmp_path),
+        num_samples=4,
+        max_epochs=2,
+        scheduler="fifo",
         resources={"cpu": 0.5, "gpu": 0.5},
     )
     table = result.table
@@ -141,8 +148,15 @@ def test_max_failures_retries_a_flaky_trial(ray_session, tmp_path):
         report({"epoch": 1, "score": float(params["x"])})
 
     result = RayTuner(progress=True).tune(
-        flaky, {"x": Choice((5,))}, metric="score", mode="max", scheduler="fifo", num_samples=1,
-        max_epochs=1, max_failures=1, storage_path=str(tmp_path / "out"),
+        flaky,
+        {"x": Choice((5,))},
+        metric="score",
+        mode="max",
+        scheduler="fifo",
+        num_samples=1,
+        max_epochs=1,
+        max_failures=1,
+        storage_path=str(tmp_path / "out"),
     )
     assert marker.exists()
     assert list(result.table["status"]) == ["completed"] and result.best_metric == 5.0

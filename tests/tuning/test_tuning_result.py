@@ -35,7 +35,12 @@ def test_table_has_every_trial(result):
     assert list(table["trial_id"]) == ["a", "b", "c", "d"]
     assert list(table["status"]) == ["stopped", "completed", "completed", "failed"]
     assert list(table.columns[:6]) == [
-        "trial_id", "status", "backend.units", "train.lr", "val_accuracy", "epochs"
+        "trial_id",
+        "status",
+        "backend.units",
+        "train.lr",
+        "val_accuracy",
+        "epochs",
     ]
     assert table.loc[1, "val_accuracy"] == 0.9  # a trial's score is its best epoch
     assert math.isnan(table.loc[3, "val_accuracy"])

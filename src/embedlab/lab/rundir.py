@@ -36,6 +36,8 @@ class RunDirectory:
         Section name to a mapping of metric names to values, as saved in ``metrics.json``.
     figures
         Section name to the figure files saved for it, relative to the run folder.
+    completed
+        Sections whose job finished; a resumed run skips them.
     """
 
     def __init__(self, path: str | Path) -> None:
@@ -43,10 +45,12 @@ class RunDirectory:
         self.path.mkdir(parents=True, exist_ok=True)
         self.metrics: dict[str, Any] = {}
         self.figures: dict[str, list[str]] = {}
+        self.completed: list[str] = []
         if self.metrics_path.is_file():
             saved = json.loads(self.metrics_path.read_text(encoding="utf-8"))
             self.metrics = saved.get("metrics", {})
             self.figures = saved.get("figures", {})
+            self.completed = saved.get("completed", [])
 
     @classmethod
     def create(cls, out: str | Path, name: str) -> RunDirectory:
@@ -111,5 +115,13 @@ class RunDirectory:
         self._write_index()
         return self.path / relative
 
+    def mark_completed(self, section: str) -> None:
+        """Record that ``section``'s job finished."""
+        if section not in self.completed:
+            self.completed.append(section)
+        self._write_index()
+
     def _write_index(self) -> None:
-        write_json(self.metrics_path, {"metrics": self.metrics, "figures": self.figures})
+        write_json(
+            self.metrics_path, {"metrics": self.metrics, "figures": self.figures, "completed": self.completed}
+        )

@@ -61,8 +61,10 @@ def plot_trials(
             "color": cmap(0.1 + 0.8 * shade),
         }
         if trial.trial_id in ranked:
-            params = ", ".join(f"{k.rsplit('.', 1)[-1]}={v:.3g}" if isinstance(v, float) else
-                               f"{k.rsplit('.', 1)[-1]}={v}" for k, v in trial.params.items())
+            params = ", ".join(
+                f"{k.rsplit('.', 1)[-1]}={v:.3g}" if isinstance(v, float) else f"{k.rsplit('.', 1)[-1]}={v}"
+                for k, v in trial.params.items()
+            )
             kwargs |= {"label": f"{trial.trial_id}: {params}", "linewidth": 2.2}
         ax.plot(epochs, values, marker="o", markersize=3, alpha=0.9, **kwargs)
     ax.set_xlabel("epoch")

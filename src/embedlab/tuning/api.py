@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import pydantic
 
-from embedlab.config import ExperimentConfig, load_config
+from embedlab.config import ExperimentConfig, as_config
 from embedlab.errors import ConfigError, EmbedlabError
 from embedlab.params import describe_validation_error
 from embedlab.tuning.settings import TuneSettings
@@ -19,17 +19,6 @@ if TYPE_CHECKING:
     from embedlab.tuning.result import TuneResult
 
 __all__ = ["check_space", "prepare", "resolve_settings", "tune"]
-
-
-def _as_config(config_or_path: ExperimentConfig | dict[str, Any] | str | Path) -> ExperimentConfig:
-    if isinstance(config_or_path, ExperimentConfig):
-        return config_or_path
-    if isinstance(config_or_path, dict):
-        try:
-            return ExperimentConfig.model_validate(config_or_path)
-        except pydantic.ValidationError as exc:
-            raise ConfigError(describe_validation_error(exc, ExperimentConfig)) from None
-    return load_config(config_or_path)
 
 
 def resolve_settings(config: ExperimentConfig, overrides: dict[str, Any]) -> TuneSettings:
@@ -98,16 +87,16 @@ def prepare(
     tuple
         The config, the resolved settings, the search space and the trainable.
     """
-    config = _as_config(config_or_path)
+    config = as_config(config_or_path)
     settings = resolve_settings(config, overrides)
     space = find_spaces(config)
     check_space(config, space)
     if settings.searcher == "grid":
         from embedlab.tuning.space import grid_points
 
-        combos = list(itertools.islice(
-            itertools.product(*(grid_points(d, p) for p, d in space.items())), 100_001
-        ))
+        combos = list(
+            itertools.islice(itertools.product(*(grid_points(d, p) for p, d in space.items())), 100_001)
+        )
         if len(combos) > 100_000:
             raise ConfigError("searcher grid: the grid has over 100,000 points; use searcher random")
     bad_baseline = set(settings.baseline) - set(space)

@@ -26,9 +26,7 @@ if TYPE_CHECKING:
     from embedlab.tuning.result import TuneResult
     from embedlab.tuning.space import SearchSpace
 
-__all__ = [
-    "Report", "Trainable", "TrialRecord", "Tuner", "describe_error", "describe_value", "trial_status"
-]
+__all__ = ["Report", "Trainable", "TrialRecord", "Tuner", "describe_error", "describe_value", "trial_status"]
 
 #: Called by a trainable once per epoch with that epoch's metrics.
 Report = Callable[[dict[str, Any]], None]

@@ -31,9 +31,23 @@ logger = logging.getLogger(__name__)
 
 #: Metrics Ray adds to every result; kept out of the per-epoch history.
 _RAY_KEYS = {
-    "timestamp", "checkpoint_dir_name", "should_checkpoint", "done", "training_iteration", "trial_id",
-    "date", "time_this_iter_s", "time_total_s", "pid", "hostname", "node_ip", "config",
-    "time_since_restore", "iterations_since_restore", "experiment_tag", "started_at",
+    "timestamp",
+    "checkpoint_dir_name",
+    "should_checkpoint",
+    "done",
+    "training_iteration",
+    "trial_id",
+    "date",
+    "time_this_iter_s",
+    "time_total_s",
+    "pid",
+    "hostname",
+    "node_ip",
+    "config",
+    "time_since_restore",
+    "iterations_since_restore",
+    "experiment_tag",
+    "started_at",
     "cuda_visible_devices",
 }
 
@@ -83,9 +97,9 @@ def check_resources(resources: dict[str, float]) -> None:
     wanted = {"CPU": resources.get("cpu", 0.0), "GPU": resources.get("gpu", 0.0)}
     if any(all(node.get(k, 0.0) >= v for k, v in wanted.items()) for node in nodes):
         return
-    largest = ", ".join(
-        f"{{CPU: {n.get('CPU', 0):g}, GPU: {n.get('GPU', 0):g}}}" for n in nodes
-    ) or "no live nodes"
+    largest = (
+        ", ".join(f"{{CPU: {n.get('CPU', 0):g}, GPU: {n.get('GPU', 0):g}}}" for n in nodes) or "no live nodes"
+    )
     raise ConfigError(
         f"tune.resources asks for cpu={wanted['CPU']:g}, gpu={wanted['GPU']:g} per trial, but no node of the "
         f"Ray cluster has that much (nodes: {largest}); lower tune.resources or add a larger node"

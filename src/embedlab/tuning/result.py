@@ -104,7 +104,14 @@ class TuneResult:
                 }
             )
         columns = [
-            "trial_id", "status", *self.param_names, self.metric, "epochs", "time_s", "train_time_s", "error"
+            "trial_id",
+            "status",
+            *self.param_names,
+            self.metric,
+            "epochs",
+            "time_s",
+            "train_time_s",
+            "error",
         ]
         return pd.DataFrame(rows, columns=list(dict.fromkeys(columns + [k for r in rows for k in r])))
 
@@ -179,10 +186,7 @@ class TuneResult:
 
     def __repr__(self) -> str:
         best = f"{self.best_metric:.4f}" if self.ranked_trials() else "n/a"
-        return (
-            f"TuneResult({len(self.trials)} trials, {self.num_failed} failed, "
-            f"best {self.metric}={best})"
-        )
+        return f"TuneResult({len(self.trials)} trials, {self.num_failed} failed, best {self.metric}={best})"
 
     def plot(self, **kwargs: Any) -> Figure:
         """The metric by epoch for every trial; see :func:`embedlab.plots.tuning.plot_trials`."""
@@ -278,6 +282,7 @@ class RetrainReport:
 
     def summary(self) -> str:
         """Both runs' parameters and final metrics, and the difference in the objective."""
+
         def params(p: dict[str, Any]) -> str:
             return ", ".join(f"{k}={describe_value(v)}" for k, v in p.items())
 

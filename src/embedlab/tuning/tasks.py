@@ -22,18 +22,36 @@ if TYPE_CHECKING:
     from embedlab.config import ExperimentConfig
     from embedlab.tuning.base import Report
 
-__all__ = ["TASKS", "ExperimentTrainable", "Task", "get_task", "run_classification", "validate_train"]
+__all__ = [
+    "TASKS",
+    "ExperimentTrainable",
+    "FittedClassifier",
+    "Task",
+    "fit_classification",
+    "get_task",
+    "run_classification",
+    "validate_train",
+]
 
 
-def run_classification(
+@dataclass
+class FittedClassifier:
+    """A classification experiment after training: the model, its data and its history."""
+
+    model: Any
+    dataset: Any
+    history: list[dict[str, float]]
+    n_params: int
+
+
+def fit_classification(
     config: ExperimentConfig,
     epochs: int,
     report: Report | None = None,
     *,
-    evaluate_test: bool = False,
     progress: bool = False,
-) -> dict[str, float]:
-    """Train a classification experiment for ``epochs`` epochs.
+) -> FittedClassifier:
+    """Train a classification experiment's ``backend`` on its ``dataset`` for ``epochs`` epochs.
 
     Parameters
     ----------
@@ -45,17 +63,11 @@ def run_classification(
         Called after every epoch with ``epoch``, ``train_loss``, ``train_accuracy``,
         ``val_loss``, ``val_accuracy``, ``epoch_time_s``, ``train_time_s`` (cumulative)
         and ``n_params``.
-    evaluate_test
-        Also score the ``test`` split after training (``test_loss``, ``test_accuracy``).
     progress
         Show a progress bar over epochs.
-
-    Returns
-    -------
-    dict
-        The last epoch's metrics (and the test scores when asked).
     """
     import numpy as np
+    import torch
 
     from embedlab.learn.classifier import ClassifierTrainSettings, count_parameters, train_classifier
     from embedlab.registry import create
@@ -69,8 +81,6 @@ def run_classification(
     params = dict(config.backend.params)
     params.setdefault("in_features", int(np.prod(dataset.input_shape)))
     params.setdefault("num_classes", dataset.num_classes or int(train.y.max()) + 1)
-    import torch
-
     torch.manual_seed(config.seed)  # the same initial weights for every trial with the same params
     model = create("backend", config.backend.name, **params)
     n_params = count_parameters(model)
@@ -98,9 +108,28 @@ def run_classification(
         callback=on_epoch,
         progress=progress,
     )
-    final = {**history[-1], "train_time_s": elapsed, "n_params": float(n_params)}
-    if evaluate_test and "test" in dataset.splits:
-        final.update(_score(model, dataset["test"].X, dataset["test"].y, prefix="test"))
+    total = sum(row["epoch_time_s"] for row in history)
+    history[-1] = {**history[-1], "train_time_s": total, "n_params": float(n_params)}
+    return FittedClassifier(model, dataset, history, n_params)
+
+
+def run_classification(
+    config: ExperimentConfig,
+    epochs: int,
+    report: Report | None = None,
+    *,
+    evaluate_test: bool = False,
+    progress: bool = False,
+) -> dict[str, float]:
+    """Train a classification experiment (see :func:`fit_classification`); return the last epoch's metrics.
+
+    With ``evaluate_test`` the ``test`` split is scored too (``test_loss``, ``test_accuracy``).
+    """
+    fitted = fit_classification(config, epochs, report, progress=progress)
+    final = dict(fitted.history[-1])
+    if evaluate_test and "test" in fitted.dataset.splits:
+        test = fitted.dataset["test"]
+        final.update(_score(fitted.model, test.X, test.y, prefix="test"))
     return final
 
 
@@ -160,9 +189,7 @@ def get_task(name: str | None) -> Task:
         For a missing or unknown task, listing the known ones.
     """
     if name not in TASKS:
-        raise ConfigError(
-            f"task {name!r} cannot be tuned; set task to one of: {', '.join(sorted(TASKS))}"
-        )
+        raise ConfigError(f"task {name!r} cannot be tuned; set task to one of: {', '.join(sorted(TASKS))}")
     return TASKS[name]
 
 
@@ -221,4 +248,3 @@ class ExperimentTrainable:
                 )
             out[path] = field.get_default(call_default_factory=True)
         return out
-

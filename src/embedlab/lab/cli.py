@@ -1,0 +1,30 @@
+"""``embedlab run CONFIG [--out DIR] [--resume]``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+__all__ = ["run_command"]
+
+
+@click.command("run")
+@click.argument("config", type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("runs"),
+    show_default=True,
+    help="Folder that holds run directories.",
+)
+@click.option("--resume", is_flag=True, help="Continue the newest run of this config from its checkpoints.")
+def run_command(config: Path, out: Path, resume: bool) -> None:
+    """Run the experiment CONFIG and write a run directory with report.html."""
+    import logging
+
+    from embedlab.lab.run import run
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    result = run(config, out, resume=resume)
+    click.echo(f"report: {result.report}")

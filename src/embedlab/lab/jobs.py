@@ -1,0 +1,177 @@
+"""Jobs: what ``embedlab run`` does for each task, writing metrics and figures into a run directory.
+
+A job takes a concrete experiment config, the :class:`~embedlab.lab.rundir.RunDirectory`,
+the section name its results go under, and whether to resume. Its options come from the
+config's ``study:`` block, validated by the job's own params model.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pydantic
+from pydantic import Field
+
+from embedlab.errors import ConfigError
+from embedlab.params import Params, describe_validation_error
+
+if TYPE_CHECKING:
+    from embedlab.config import ExperimentConfig
+    from embedlab.lab.rundir import RunDirectory
+
+__all__ = [
+    "JOBS",
+    "ClassificationStudy",
+    "Job",
+    "SearchStudy",
+    "classification_job",
+    "get_job",
+    "search_job",
+    "study_options",
+]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Job:
+    """A job: its function and the model of its ``study:`` options."""
+
+    run: Callable[[ExperimentConfig, RunDirectory, str, bool, Any], None]
+    options: type[Params]
+
+    def check(self, config: ExperimentConfig) -> Any:
+        """Validate ``config.study`` against :attr:`options`."""
+        return study_options(self.options, config)
+
+
+def study_options(model: type[Params], config: ExperimentConfig) -> Any:
+    """Validate the config's ``study:`` block against a job's options model.
+
+    Raises
+    ------
+    ConfigError
+        Naming each bad field of ``study``.
+    """
+    try:
+        return model.model_validate(config.study)
+    except pydantic.ValidationError as exc:
+        raise ConfigError("study: " + describe_validation_error(exc, model)) from None
+
+
+class ClassificationStudy(Params):
+    """``study:`` options of a classification run (Study 3)."""
+
+    splits: list[str] = Field(["train", "val", "test"], description="Splits to report, side by side.")
+    recall_target: float = Field(0.8, gt=0, le=1, description="Classes below this recall are flagged.")
+
+
+def classification_job(
+    config: ExperimentConfig, run: RunDirectory, section: str, resume: bool, options: ClassificationStudy
+) -> None:
+    """Train the classifier, then report every split: metrics, ROC, confusion matrix, recall bars."""
+    import torch
+
+    from embedlab.metrics import classification_reports
+    from embedlab.plots import classification as plots
+    from embedlab.tuning.tasks import fit_classification
+
+    epochs = config.train.get("epochs", 10)
+    fitted = fit_classification(config, epochs, progress=True)
+    model, dataset = fitted.model, fitted.dataset
+    device = next(model.parameters()).device
+    model.eval()
+    outputs = {}
+    with torch.no_grad():
+        for split in options.splits:
+            part = dataset[split]
+            logits = model(torch.as_tensor(part.X, dtype=torch.float32, device=device))
+            outputs[split] = (part.y, torch.softmax(logits, dim=1).cpu().numpy())
+    names = list(dataset.class_names) or None
+    reports = classification_reports(outputs, names, recall_target=options.recall_target)
+    summary = {}
+    for split, report in reports.items():
+        d = report.to_dict()
+        summary[split] = {
+            "accuracy": d["accuracy"],
+            "balanced_accuracy": d["balanced_accuracy"],
+            "macro_f1": d["macro avg"]["f1-score"],
+            "macro_recall": d["macro avg"]["recall"],
+            "roc_auc_macro": d["roc_auc"]["macro"] if d["roc_auc"] else None,
+            "below_recall_target": ", ".join(d["below_recall_target"]) or "none",
+        }
+    recall = {
+        name: {split: r.to_dict()[name]["recall"] for split, r in reports.items()}
+        for name in reports[options.splits[0]].class_names
+    }
+    run.log_metrics(section, {"splits": summary, "recall by class": recall, "n_params": fitted.n_params})
+    for split, report in reports.items():
+        run.add_figure(section, f"{split}-roc", plots.roc_curves(report, title=split))
+        run.add_figure(section, f"{split}-confusion", plots.confusion_heatmap(report, title=split))
+    run.add_figure(section, "recall", plots.recall_bars(reports))
+
+
+class SearchStudy(Params):
+    """``study:`` options of a hyperparameter search run (Study 4)."""
+
+    top: int = Field(5, ge=1, description="Trials shown in the summary.")
+    retrain_epochs: int | None = Field(
+        None, ge=1, description="Retrain the best configuration and the baseline this long afterwards."
+    )
+
+
+def search_job(
+    config: ExperimentConfig, run: RunDirectory, section: str, resume: bool, options: SearchStudy
+) -> None:
+    """Run the config's hyperparameter search; record its table, summary and metric-by-epoch plot."""
+    from embedlab.tuning.api import tune
+
+    storage = config.tune.get("storage_path") or str(run.path / "tune")
+    result = tune(config, storage_path=storage, resume=resume)
+    result.save(run.path / "tune")
+    ranked = result.ranked_trials()[: options.top]
+    table = result.table
+    rows = table[table["trial_id"].isin([t.trial_id for t in ranked])].to_dict(orient="records")
+    run.log_metrics(
+        section,
+        {
+            "best_metric": result.best_metric,
+            "best_config": ", ".join(f"{k}={v}" for k, v in result.best_config.items()),
+            "trials": len(table),
+            "failed": result.num_failed,
+            "top trials": rows,
+        },
+    )
+    run.add_figure(section, "trials", result.plot())
+    if options.retrain_epochs:
+        retrained = result.retrain_best(epochs=options.retrain_epochs)
+        run.log_metrics(section, {"retrained": retrained.table.to_dict(orient="index")})
+        run.add_figure(section, "retrain", retrained.plot())
+
+
+SEARCH = Job(search_job, SearchStudy)
+JOBS: dict[str, Job] = {
+    "classification": Job(classification_job, ClassificationStudy),
+}
+
+
+def get_job(config: ExperimentConfig) -> Job:
+    """The job that runs ``config``: a search when it declares a search space, else its task's job.
+
+    Raises
+    ------
+    ConfigError
+        For a task no job runs, listing the known ones.
+    """
+    from embedlab.tuning.space import find_spaces
+
+    if find_spaces(config):
+        return SEARCH
+    if config.task not in JOBS:
+        raise ConfigError(
+            f"task {config.task!r} has no job to run it; set task to one of: {', '.join(sorted(JOBS))}"
+        )
+    return JOBS[config.task]
