@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["project_2d", "plot_embeddings"]
+__all__ = ["project_2d", "plot_embeddings", "plot_history"]
 
 
 def _as_numpy(x: Any) -> np.ndarray:
@@ -134,4 +134,40 @@ def plot_embeddings(
         from embedlab.io import save_figure
 
         save_figure(fig, path)
+    return fig
+
+
+def plot_history(history: Sequence[dict[str, Any]], title: str | None = None) -> Figure:
+    """Plot a trainer's history: training and validation loss, and validation precision@1, per epoch.
+
+    Parameters
+    ----------
+    history
+        Records with ``epoch``, ``loss`` and optionally ``val_loss`` and ``val_precision_at_1``
+        (as :meth:`embedlab.learn.Trainer.fit` returns them).
+    title
+        Figure title.
+    """
+    import matplotlib.pyplot as plt
+
+    if not history:
+        raise InputError("history is empty; train for at least one epoch")
+    epochs = [h["epoch"] for h in history]
+    has_p1 = "val_precision_at_1" in history[0]
+    fig, axes = plt.subplots(1, 2 if has_p1 else 1, figsize=(11 if has_p1 else 5.5, 4), squeeze=False)
+    ax = axes[0][0]
+    ax.plot(epochs, [h["loss"] for h in history], marker="o", label="train")
+    if "val_loss" in history[0]:
+        ax.plot(epochs, [h["val_loss"] for h in history], marker="o", label="validation")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss")
+    ax.legend()
+    if has_p1:
+        ax = axes[0][1]
+        ax.plot(epochs, [h["val_precision_at_1"] for h in history], marker="o", color="tab:green")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("validation precision@1")
+        ax.set_ylim(0, 1.02)
+    if title:
+        fig.suptitle(title)
     return fig

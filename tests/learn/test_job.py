@@ -1,0 +1,31 @@
+import json
+from pathlib import Path
+
+import pytest
+
+import embedlab
+from embedlab.learn.job import MetricLearningStudy, metric_learning_job
+from embedlab.plots.embeddings import plot_history
+
+
+def test_metric_learning_job_writes_metrics_checkpoint_and_figures(tmp_path, one_thread):
+    from embedlab.lab.rundir import RunDirectory
+
+    config = embedlab.load_config(Path(__file__).resolve().parents[2] / "examples" / "triplet.yaml").model_copy(
+        update={"train": {"epochs": 2, "sampler": "random", "warmup_epochs": 0, "progress": False}}
+    )
+    run = RunDirectory.create(tmp_path, "triplet")
+    metric_learning_job(config, run, "main", False, MetricLearningStudy(projection="pca"))
+    metrics = json.loads(run.metrics_path.read_text())
+    section = json.dumps(metrics)
+    assert "precision_at_1" in section and "val_precision_at_1" in section
+    assert (run.checkpoints / "main" / "last.pt").is_file()
+    figures = sorted(p.name for p in (run.path / "figures").iterdir())
+    assert figures == ["main-embeddings.png", "main-history.png"]
+
+
+def test_plot_history_needs_records():
+    fig = plot_history([{"epoch": 1, "loss": 1.0}, {"epoch": 2, "loss": 0.5}])
+    assert len(fig.axes) == 1
+    with pytest.raises(embedlab.InputError):
+        plot_history([])
