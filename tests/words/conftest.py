@@ -39,7 +39,7 @@ def structured_keyed_vectors(dim: int = 64, fillers: int = 3000, seed: int = 0, 
             if x not in vecs:
                 vecs[x] = rng.standard_normal(dim)
             if y not in vecs:
-                vecs[y] = vecs[x] + offset + rng.standard_normal(dim) * 0.35
+                vecs[y] = vecs[x] + offset + rng.standard_normal(dim) * 0.7
     words = list(vecs)
     keys = words[: len(words) // 2] + [f"filler{i}" for i in range(fillers)] + words[len(words) // 2 :]
     mat = [vecs.get(k, None) for k in keys]
@@ -69,3 +69,9 @@ def lee_wv():
     path = shipped("lee_background.cor")
     sentences = [simple_preprocess(line) for line in path.read_text(encoding="utf8").splitlines()]
     return WordVectors.train(sentences, vector_size=32, min_count=3, epochs=15, progress=False, workers=1, seed=1)
+
+
+@pytest.fixture(scope="session")
+def shipped_file():
+    """The :func:`shipped` lookup, as a fixture (test modules here are not a package)."""
+    return shipped
