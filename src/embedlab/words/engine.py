@@ -96,6 +96,11 @@ def _gpu_possible() -> bool:
     return bool(glob.glob("/dev/nvidia[0-9]*") or glob.glob("/dev/dxg"))
 
 
+def _imul(a: Any, b: Any) -> Any:
+    a *= b
+    return a
+
+
 def _unit(x: Any) -> Any:
     """Scale the rows of a numpy array or torch tensor to unit length (zero rows stay zero)."""
     norms = ((x * x).sum(1) ** 0.5)[:, None]
@@ -198,15 +203,24 @@ class Engine:
                 q = q - U[self._array(neg)].sum(axis=1)
             return _unit(q) @ Uc.T
         if method == "3cosmul":
+            # in place: each product is the only full-size temporary besides the result
             num = None
             for j in range(pos.shape[1]):
-                term = (U[self._array(pos[:, j])] @ Uc.T + 1.0) / 2.0
-                num = term if num is None else num * term
+                term = U[self._array(pos[:, j])] @ Uc.T
+                term += 1.0
+                term *= 0.5
+                num = term if num is None else _imul(num, term)
+            if not neg.shape[1]:
+                return num
             den = None
             for j in range(neg.shape[1]):
-                term = (U[self._array(neg[:, j])] @ Uc.T + 1.0) / 2.0
-                den = term if den is None else den * term
-            return num if den is None else num / (den + eps)
+                term = U[self._array(neg[:, j])] @ Uc.T
+                term += 1.0
+                term *= 0.5
+                den = term if den is None else _imul(den, term)
+            den += eps
+            num /= den
+            return num
         if method == "pairdistance":
             # cos(x - c, b - a) with positive = [b, c], negative = [a]
             a, b, c = U[self._array(neg[:, 0])], U[self._array(pos[:, 0])], U[self._array(pos[:, 1])]
