@@ -13,7 +13,6 @@ question is evaluated (the cost does not depend on the values). Run:
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import time
 
@@ -69,11 +68,13 @@ def main() -> None:
     questions = datapath("questions-words.txt")
     print(f"vocabulary {args.vocab} x {args.dim}, CPU (numpy); gensim on the same vectors")
 
-    wv.engine  # normalise once, as gensim's fill_norms below
+    _ = wv.engine  # normalise once, as gensim's fill_norms below
     kv.fill_norms()
     t_ours, ours = _time(lambda: wv.evaluate_analogies(questions))
     t_gensim, (_, sections) = _time(lambda: kv.evaluate_word_analogies(questions))
-    theirs = {s["section"]: (len(s["correct"]), len(s["correct"]) + len(s["incorrect"])) for s in sections[:-1]}
+    theirs = {
+        s["section"]: (len(s["correct"]), len(s["correct"]) + len(s["incorrect"])) for s in sections[:-1]
+    }
     assert ours.sections == theirs, "counts differ from gensim"
     print(_row(f"Google set, {ours.total} questions (3CosAdd)", t_ours, t_gensim))
     results["analogies_cpu"] = {"embedlab_s": t_ours, "gensim_s": t_gensim, "questions": ours.total}
@@ -85,7 +86,10 @@ def main() -> None:
     t_ours, batch = _time(lambda: wv.neighbors(words, topn=10))
     t_gensim, loop = _time(lambda: [kv.most_similar(w, topn=10) for w in words])
     same = sum([a for a, _ in x] == [b for b, _ in y] for x, y in zip(batch, loop, strict=True))
-    print(_row(f"neighbors of {len(words)} words (top 10)", t_ours, t_gensim) + f"   same lists {same}/{len(words)}")
+    print(
+        _row(f"neighbors of {len(words)} words (top 10)", t_ours, t_gensim)
+        + f"   same lists {same}/{len(words)}"
+    )
     results["neighbors_cpu"] = {"embedlab_s": t_ours, "gensim_s": t_gensim, "words": len(words), "same": same}
 
     try:
@@ -103,7 +107,12 @@ def main() -> None:
         print(_row(f"Google set over {args.gpu_vocab} x {args.dim} on {card}", t_gpu, None))
         t_nb, _ = _time(lambda: big.neighbors(big.words[: args.neighbors], topn=10))
         print(_row(f"neighbors of {args.neighbors} words over {args.gpu_vocab} on {card}", t_nb, None))
-        results["analogies_gpu"] = {"embedlab_s": t_gpu, "card": card, "vocab": args.gpu_vocab, "questions": r.total}
+        results["analogies_gpu"] = {
+            "embedlab_s": t_gpu,
+            "card": card,
+            "vocab": args.gpu_vocab,
+            "questions": r.total,
+        }
         results["neighbors_gpu"] = {"embedlab_s": t_nb, "card": card}
     else:
         print("no GPU here: the 400k-word GPU run is skipped")

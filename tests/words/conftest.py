@@ -85,7 +85,9 @@ def lee_wv():
 
     path = shipped("lee_background.cor")
     sentences = [simple_preprocess(line) for line in path.read_text(encoding="utf8").splitlines()]
-    return WordVectors.train(sentences, vector_size=32, min_count=3, epochs=15, progress=False, workers=1, seed=1)
+    return WordVectors.train(
+        sentences, vector_size=32, min_count=3, epochs=15, progress=False, workers=1, seed=1
+    )
 
 
 @pytest.fixture(scope="session")

@@ -120,6 +120,8 @@ def test_evaluation_bad_input(lee_wv, tmp_path):
 def test_torch_path_matches_numpy(structured_kv, questions_subset):
     torch = pytest.importorskip("torch")
     a = WordVectors(structured_kv, device="cpu").evaluate_analogies(questions_subset, method="3cosmul")
-    b = WordVectors(structured_kv, device=torch.device("cpu")).evaluate_analogies(questions_subset, method="3cosmul")
+    b = WordVectors(structured_kv, device=torch.device("cpu")).evaluate_analogies(
+        questions_subset, method="3cosmul"
+    )
     assert a.sections == b.sections
     assert np.array_equal(a.questions["rank"].to_numpy(), b.questions["rank"].to_numpy())

@@ -103,7 +103,10 @@ def test_downloader_name_offline(tmp_path, monkeypatch, small_kv):
     with pytest.raises(InputError) as err:
         WordVectors.load("glove-wiki-gigaword-50", download=False)
     msg = str(err.value)
-    assert "GENSIM_DATA_DIR" in msg and str(tmp_path / "glove-wiki-gigaword-50" / "glove-wiki-gigaword-50.gz") in msg
+    assert (
+        "GENSIM_DATA_DIR" in msg
+        and str(tmp_path / "glove-wiki-gigaword-50" / "glove-wiki-gigaword-50.gz") in msg
+    )
     folder = tmp_path / "tiny-vectors"
     folder.mkdir()
     small_kv.save_word2vec_format(str(folder / "tiny-vectors.gz"))
@@ -133,6 +136,8 @@ def test_light_imports():
     assert out.strip() == "[]"
     out = subprocess.run(
         [sys.executable, "-c", "import sys, embedlab; print('embedlab.words' in sys.modules)"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     assert out.strip() == "False"

@@ -46,7 +46,9 @@ def _hand_space():
     x1 = 0.1 * e[0] + 0.95 * e[1] + 0.1 * e[2] + np.sqrt(1 - 0.01 - 0.9025 - 0.01) * e[3]
     x2 = 0.2 * e[0] + 0.55 * e[1] + 0.55 * e[2] + np.sqrt(1 - 0.04 - 0.3025 - 0.3025) * e[4]
     kv = KeyedVectors(6)
-    kv.add_vectors(["man", "woman", "king", "womanly", "queen", "other"], np.stack([e[0], e[1], e[2], x1, x2, e[5]]))
+    kv.add_vectors(
+        ["man", "woman", "king", "womanly", "queen", "other"], np.stack([e[0], e[1], e[2], x1, x2, e[5]])
+    )
     return WordVectors(kv), kv
 
 
@@ -96,7 +98,9 @@ def test_distance_table(lee_wv):
     assert list(df.columns) == ["main", "word", "group", "similarity", "distance"]
     assert df["distance"].is_monotonic_increasing
     assert isinstance(df.attrs["far_is_farther"], bool)
-    assert df.loc[df.word == "officers", "distance"].item() == pytest.approx(lee_wv.distance("police", "officers"))
+    assert df.loc[df.word == "officers", "distance"].item() == pytest.approx(
+        lee_wv.distance("police", "officers")
+    )
 
 
 def test_out_of_vocabulary_lists_every_word_with_spellings(lee_wv):

@@ -233,6 +233,12 @@ class Engine:
             return (xd - cd) / dist2**0.5
         raise ValueError(f"unknown method {method!r}")
 
+    def score_all(self, method: str, pos: np.ndarray, neg: np.ndarray, *, eps: float = 1e-3) -> np.ndarray:
+        """Scores of every vocabulary word for a few queries, ``(Q, V)`` numpy (no masking)."""
+        pos = np.asarray(pos, np.int64)
+        neg = np.asarray(neg, np.int64).reshape(len(pos), -1)
+        return self._numpy(self._scores(method, self._matrix(), pos, neg, None, eps))
+
     def search(
         self,
         method: str,
@@ -281,9 +287,7 @@ class Engine:
         probes = np.full((n_queries, probe.shape[1]), np.nan, np.float32) if probe is not None else None
         for start in range(0, n_queries, step):
             sl = slice(start, min(start + step, n_queries))
-            S = self._scores(
-                method, Uc, pos[sl], neg[sl], None if queries is None else queries[sl], eps
-            )
+            S = self._scores(method, Uc, pos[sl], neg[sl], None if queries is None else queries[sl], eps)
             rows = np.arange(sl.stop - sl.start)
             if probe is not None:
                 p = probe[sl]

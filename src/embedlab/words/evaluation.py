@@ -38,7 +38,7 @@ _SHIPPED = {
 
 
 def dataset_path(name_or_path: str | os.PathLike[str]) -> Path:
-    """Resolve a path, or the name of a file gensim ships (``questions-words``, ``wordsim353``, ``simlex999``).
+    """Resolve a path, or a file gensim ships: ``questions-words``, ``wordsim353``, ``simlex999``.
 
     Raises
     ------
@@ -61,8 +61,10 @@ def dataset_path(name_or_path: str | os.PathLike[str]) -> Path:
     )
 
 
-def _ok_vocab(wv: WordVectors, restrict_vocab: int, case_insensitive: bool) -> tuple[dict[str, int], np.ndarray]:
-    """gensim's restricted vocabulary: key -> index of its most frequent form; and each index's canonical index."""
+def _ok_vocab(
+    wv: WordVectors, restrict_vocab: int, case_insensitive: bool
+) -> tuple[dict[str, int], np.ndarray]:
+    """gensim's restricted vocabulary (key -> index of its most frequent form), and each canonical index."""
     if restrict_vocab < 1:
         raise ConfigError(f"restrict_vocab must be a positive number of words; got {restrict_vocab}")
     keys = wv.kv.index_to_key[:restrict_vocab]
@@ -147,7 +149,9 @@ class AnalogyResult:
             lines.append(f"{name:<{width}}  {c:7d} {t:7d}  {pct(c, t)}")
         for name, (c, t) in (("semantic", self.semantic), ("syntactic", self.syntactic)):
             lines.append(f"{name:<{width}}  {c:7d} {t:7d}  {pct(c, t)}")
-        lines.append(f"{'total':<{width}}  {self.correct:7d} {self.total:7d}  {pct(self.correct, self.total)}")
+        lines.append(
+            f"{'total':<{width}}  {self.correct:7d} {self.total:7d}  {pct(self.correct, self.total)}"
+        )
         tk = ", ".join(f"top-{k} {100 * v:.2f}%" for k, v in self.topk_accuracy.items())
         lines.append(f"{tk}; out of vocabulary {self.oov} ({self.oov_ratio:.1f}%)")
         p = self.protocol
@@ -288,7 +292,16 @@ def evaluate_analogies(
         assert ranks is not None
 
     return _analogy_result(
-        wv, file, sections, rows, known, predicted, scores, ranks, correct, topk,
+        wv,
+        file,
+        sections,
+        rows,
+        known,
+        predicted,
+        scores,
+        ranks,
+        correct,
+        topk,
         {
             "file": str(file),
             "method": method,

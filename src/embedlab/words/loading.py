@@ -86,7 +86,9 @@ def _read(path: Path, fmt: str, *, trusted: bool, limit: int | None) -> Any:
         obj = utils.SaveLoad.load(str(path), mmap="r")
         obj = getattr(obj, "wv", obj)
         if not isinstance(obj, KeyedVectors):
-            raise InputError(f"{path} holds a {type(obj).__name__}, not word vectors (KeyedVectors or a model)")
+            raise InputError(
+                f"{path} holds a {type(obj).__name__}, not word vectors (KeyedVectors or a model)"
+            )
         return obj
     if fmt == "fasttext-bin":
         from gensim.models.fasttext import load_facebook_vectors
@@ -196,9 +198,9 @@ def load_keyed_vectors(
     if path.exists():
         return load_file(path, fmt=fmt, trusted=trusted, limit=limit)
     text = str(source)
-    looks_like_path = os.sep in text or "/" in text or path.suffix.lower() in PICKLE_SUFFIXES | TEXT_SUFFIXES | {
-        ".bin"
-    }
+    looks_like_path = (
+        os.sep in text or "/" in text or path.suffix.lower() in PICKLE_SUFFIXES | TEXT_SUFFIXES | {".bin"}
+    )
     if looks_like_path:
         raise InputError(f"vectors file {source} does not exist")
     if not text:

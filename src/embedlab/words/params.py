@@ -25,7 +25,9 @@ class GensimParams(Params):
     trusted: bool = Field(
         False, description="Allow pickle-based files (.kv, .model); they can run code when loaded."
     )
-    limit: int | None = Field(None, gt=0, description="Read at most this many vectors from text/binary files.")
+    limit: int | None = Field(
+        None, gt=0, description="Read at most this many vectors from text/binary files."
+    )
     download: bool = Field(True, description="Allow a gensim-downloader name to be downloaded when missing.")
     device: str = Field("auto", description="Where batched queries run: 'auto', 'cpu' or 'cuda[:N]'.")
     format: Literal["auto", "kv", "word2vec-bin", "word2vec-txt", "glove", "fasttext-bin"] = Field(

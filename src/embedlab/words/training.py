@@ -36,7 +36,7 @@ _DEFAULT_VERSION = 1
 
 
 def cache_dir() -> Path:
-    """embedlab's cache folder: ``$EMBEDLAB_CACHE_DIR``, ``$XDG_CACHE_HOME/embedlab`` or ``~/.cache/embedlab``."""
+    """embedlab's cache: ``$EMBEDLAB_CACHE_DIR``, ``$XDG_CACHE_HOME/embedlab`` or ``~/.cache/embedlab``."""
     env = os.environ.get("EMBEDLAB_CACHE_DIR")
     if env:
         return Path(env)
@@ -58,7 +58,9 @@ class _Sentences:
         else:
             for sentence in self.corpus:
                 if isinstance(sentence, str):
-                    raise InputError("the corpus must yield lists of tokens, not strings; split each sentence")
+                    raise InputError(
+                        "the corpus must yield lists of tokens, not strings; split each sentence"
+                    )
                 yield list(sentence)
 
 
@@ -192,7 +194,11 @@ def default_corpus() -> list[list[str]]:
 
 
 def default_vectors(
-    *, cache: str | os.PathLike[str] | None = None, progress: bool = True, device: Any = "auto", **overrides: Any
+    *,
+    cache: str | os.PathLike[str] | None = None,
+    progress: bool = True,
+    device: Any = "auto",
+    **overrides: Any,
 ) -> Any:
     """The embedded default vectors, trained on first use and cached.
 
@@ -216,7 +222,9 @@ def default_vectors(
 
     unknown = set(overrides) - set(DEFAULT_SETTINGS)
     if unknown:
-        raise ConfigError(f"unknown default-vector settings {sorted(unknown)}; known: {sorted(DEFAULT_SETTINGS)}")
+        raise ConfigError(
+            f"unknown default-vector settings {sorted(unknown)}; known: {sorted(DEFAULT_SETTINGS)}"
+        )
     settings = {**DEFAULT_SETTINGS, **overrides}
     key = hashlib.sha1(json.dumps([_DEFAULT_VERSION, settings], sort_keys=True).encode()).hexdigest()[:12]
     folder = Path(cache) if cache is not None else cache_dir()

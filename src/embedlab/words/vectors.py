@@ -273,7 +273,9 @@ class WordVectors:
         keys = self.kv.index_to_key
         out = []
         for row_i, row_v in zip(res_idx, res_val, strict=True):
-            out.append([(keys[i], float(v)) for i, v in zip(row_i, row_v, strict=True) if np.isfinite(v)][:topn])
+            out.append(
+                [(keys[i], float(v)) for i, v in zip(row_i, row_v, strict=True) if np.isfinite(v)][:topn]
+            )
         return out
 
     # -- queries ----------------------------------------------------------------------------
@@ -401,7 +403,9 @@ class WordVectors:
         check_method(method)
         if topn < 1:
             raise ConfigError(f"topn must be at least 1; got {topn}")
-        if method == "pairdistance" and any(len(p) != 2 or len(n) != 1 for p, n in zip(pos, neg, strict=True)):
+        if method == "pairdistance" and any(
+            len(p) != 2 or len(n) != 1 for p, n in zip(pos, neg, strict=True)
+        ):
             raise InputError("pairdistance needs exactly two positive words and one negative word")
         if method == "3cosmul" and eps <= 0:
             raise ConfigError(f"eps must be positive; got {eps}")
@@ -493,13 +497,17 @@ class WordVectors:
 
         return evaluate_analogies(self, path, **kwargs)
 
-    def evaluate_similarity(self, path: str | os.PathLike[str] | None = None, **kwargs: Any) -> SimilarityResult:
-        """Correlation with human similarity judgements; see :func:`embedlab.words.evaluation.evaluate_similarity`."""
+    def evaluate_similarity(
+        self, path: str | os.PathLike[str] | None = None, **kwargs: Any
+    ) -> SimilarityResult:
+        """Correlation with human judgements; see :func:`embedlab.words.evaluation.evaluate_similarity`."""
         from embedlab.words.evaluation import evaluate_similarity
 
         return evaluate_similarity(self, path, **kwargs)
 
-    def diagnose_analogy(self, a: str, b: str, c: str, expected: Iterable[str] | str, **kwargs: Any) -> AnalogyDiagnosis:
+    def diagnose_analogy(
+        self, a: str, b: str, c: str, expected: Iterable[str] | str, **kwargs: Any
+    ) -> AnalogyDiagnosis:
         """Why ``a : b :: c : ?`` fails; see :func:`embedlab.words.diagnosis.diagnose_analogy`."""
         from embedlab.words.diagnosis import diagnose_analogy
 
@@ -521,4 +529,6 @@ def from_params(
     format: str = "auto",
 ) -> WordVectors:
     """Factory of the ``gensim`` backend: :meth:`WordVectors.load` with the validated params."""
-    return WordVectors.load(source, trusted=trusted, format=format, limit=limit, download=download, device=device)
+    return WordVectors.load(
+        source, trusted=trusted, format=format, limit=limit, download=download, device=device
+    )

@@ -1,0 +1,264 @@
+"""Figures for word vectors: 2-D projections with arrows, coloured groups, analogy diagnosis.
+
+Every function returns a matplotlib ``Figure``; save it with :func:`embedlab.io.save_figure`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from embedlab.errors import ConfigError, InputError
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from embedlab.words.diagnosis import AnalogyDiagnosis
+    from embedlab.words.vectors import WordVectors
+
+__all__ = ["project", "plot_words", "plot_arrows", "plot_groups", "plot_diagnosis", "plot_distance_table"]
+
+Projection = Literal["pca", "tsne"]
+
+#: The seed's arrow pairs: gender, and singular to plural.
+GENDER_PAIRS = [("actor", "actress"), ("king", "queen"), ("man", "woman"), ("boy", "girl")]
+PLURAL_PAIRS = [("cat", "cats"), ("car", "cars"), ("house", "houses"), ("farm", "farms")]
+
+
+def project(vectors: np.ndarray, method: Projection = "pca", seed: int = 0) -> np.ndarray:
+    """Project rows to 2-D: PCA (an SVD of the centred rows) or t-SNE (scikit-learn).
+
+    Raises
+    ------
+    InputError
+        Fewer than two rows.
+    """
+    X = np.asarray(vectors, dtype=np.float64)
+    if X.ndim != 2 or len(X) < 2:
+        raise InputError(f"need at least two words to project; got {len(X)}")
+    if method == "pca":
+        Xc = X - X.mean(axis=0)
+        _, _, vt = np.linalg.svd(Xc, full_matrices=False)
+        out = Xc @ vt[:2].T
+        if out.shape[1] < 2:
+            out = np.pad(out, ((0, 0), (0, 2 - out.shape[1])))
+        return out
+    if method == "tsne":
+        from sklearn.manifold import TSNE
+
+        perplexity = float(max(1, min(30, (len(X) - 1) // 3)))
+        return TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=seed).fit_transform(X)
+    raise ConfigError(f"projection {method!r} is unknown; choose 'pca' or 'tsne'")
+
+
+def _unique(words: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(words))
+
+
+def _coords(wv: WordVectors, words: list[str], method: Projection) -> dict[str, np.ndarray]:
+    wv.indices(words)  # one error listing every unknown word
+    xy = project(np.stack([wv.vector(w, norm=True) for w in words]), method)
+    return {w: xy[i] for i, w in enumerate(words)}
+
+
+def _new_axes(ax: Axes | None, figsize: tuple[float, float] = (7, 6)) -> tuple[Figure, Axes]:
+    import matplotlib.pyplot as plt
+
+    if ax is not None:
+        return ax.figure, ax  # type: ignore[return-value]
+    fig, ax = plt.subplots(figsize=figsize)
+    return fig, ax
+
+
+def _draw_arrows(
+    ax: Axes,
+    xy: Mapping[str, np.ndarray],
+    pairs: Sequence[tuple[str, str]],
+    colors: Any,
+    legend: bool = False,
+) -> None:
+    for k, (src, dst) in enumerate(pairs):
+        if legend:
+            ax.plot([], [], color=colors(k % 10), lw=1.8, label=f"{src} -> {dst}")
+        (x0, y0), (x1, y1) = xy[src], xy[dst]
+        ax.annotate(
+            "",
+            xy=(x1, y1),
+            xytext=(x0, y0),
+            arrowprops={"arrowstyle": "->", "color": colors(k % 10), "lw": 1.8, "shrinkA": 4, "shrinkB": 4},
+        )
+
+
+def _label(ax: Axes, xy: Mapping[str, np.ndarray], color: str = "black") -> None:
+    for w, (x, y) in xy.items():
+        ax.scatter([x], [y], s=18, color=color, zorder=3)
+        ax.annotate(w, (x, y), xytext=(4, 4), textcoords="offset points", fontsize=9)
+
+
+def plot_words(
+    wv: WordVectors,
+    words: Iterable[str],
+    *,
+    pairs: Sequence[tuple[str, str]] = (),
+    method: Projection = "pca",
+    title: str | None = None,
+    ax: Axes | None = None,
+    legend: bool = True,
+) -> Figure:
+    """Chosen words in a 2-D projection, with an arrow ``src -> dst`` for each pair (listed in a legend)."""
+    import matplotlib.pyplot as plt
+
+    pairs = [tuple(p) for p in pairs]  # type: ignore[misc]
+    all_words = _unique([*words, *(w for p in pairs for w in p)])
+    xy = _coords(wv, all_words, method)
+    fig, ax = _new_axes(ax)
+    _label(ax, xy)
+    _draw_arrows(ax, xy, pairs, plt.get_cmap("tab10"), legend and bool(pairs))  # type: ignore[arg-type]
+    if legend and pairs:
+        ax.legend(loc="best", fontsize=8)
+    ax.set_title(title or f"{len(all_words)} words ({method.upper()})")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return fig
+
+
+def plot_arrows(
+    wv: WordVectors,
+    pairs: Sequence[tuple[str, str]] = tuple(GENDER_PAIRS),
+    *,
+    method: Projection = "pca",
+    title: str | None = None,
+    ax: Axes | None = None,
+) -> Figure:
+    """Difference vectors as arrows (actor -> actress, king -> queen, ...): parallel arrows share a relation.
+
+    The title reports the mean cosine between each pair's difference vector and the others'
+    in the full space, so the parallelism is measured, not only seen.
+    """
+    if not pairs:
+        raise InputError("give at least one (from, to) pair")
+    U = (
+        {w: wv.vector(w, norm=True) for p in pairs for w in p}
+        if all(w in wv for p in pairs for w in p)
+        else None
+    )
+    if U is None:
+        wv.indices([w for p in pairs for w in p], "pair words")
+    diffs = np.stack([U[d] - U[s] for s, d in pairs])  # type: ignore[index]
+    diffs /= np.linalg.norm(diffs, axis=1, keepdims=True).clip(1e-12)
+    cos = diffs @ diffs.T
+    mean_cos = float((cos.sum() - len(pairs)) / max(1, len(pairs) * (len(pairs) - 1)))
+    fig = plot_words(wv, [], pairs=pairs, method=method, ax=ax)
+    fig.axes[0].set_title(
+        title or f"difference vectors ({method.upper()}); mean pairwise cosine {mean_cos:.2f}"
+    )
+    return fig
+
+
+def plot_groups(
+    wv: WordVectors,
+    groups: Mapping[str, Iterable[str]],
+    *,
+    method: Projection = "pca",
+    title: str | None = None,
+    ax: Axes | None = None,
+) -> Figure:
+    """Words of several categories in one projection, each group coloured and outlined by an ellipse."""
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Ellipse
+
+    members = {name: _unique(ws) for name, ws in groups.items()}
+    if not members or not any(members.values()):
+        raise InputError("give at least one non-empty group of words")
+    words = _unique(w for ws in members.values() for w in ws)
+    xy = _coords(wv, words, method)
+    fig, ax = _new_axes(ax)
+    cmap = plt.get_cmap("tab10")
+    for k, (name, ws) in enumerate(members.items()):
+        color = cmap(k % 10)
+        pts = np.stack([xy[w] for w in ws])
+        ax.scatter(pts[:, 0], pts[:, 1], color=color, label=name, s=24, zorder=3)
+        for w in ws:
+            ax.annotate(w, xy[w], xytext=(3, 3), textcoords="offset points", fontsize=8, color=color)
+        center = pts.mean(axis=0)
+        spread = pts - center
+        if len(pts) >= 3:
+            vals, vecs = np.linalg.eigh(np.cov(spread.T))
+            vals = np.clip(vals, 1e-12, None)
+            angle = float(np.degrees(np.arctan2(vecs[1, -1], vecs[0, -1])))
+            width, height = 2 * 1.8 * np.sqrt(vals[::-1])
+        else:
+            radius = float(np.abs(spread).max() + 0.1 * np.ptp(np.stack(list(xy.values())), axis=0).max())
+            angle, width, height = 0.0, 2 * radius, 2 * radius
+        ax.add_patch(Ellipse(center, width, height, angle=angle, fill=False, color=color, lw=1.5))
+    ax.legend(loc="best", fontsize=8)
+    ax.set_title(title or f"{len(members)} groups ({method.upper()})")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.autoscale_view()
+    return fig
+
+
+def plot_diagnosis(
+    diag: AnalogyDiagnosis, *, method: Projection = "pca", wv: WordVectors | None = None
+) -> Figure:
+    """The analogy-diagnosis figure: the words and offsets in 2-D, and the answers' scores.
+
+    Left: the question's offset (``a -> b``) beside each expected pair (``c -> expected``) and
+    the pair to the answer found (``c -> top``). Right: the top answers' scores, with each
+    expected answer's rank and score.
+    """
+    import matplotlib.pyplot as plt
+
+    wv = wv or diag.wv
+    if wv is None:
+        raise InputError("the diagnosis holds no vectors; pass wv=")
+    found = diag.top[0][0] if diag.top else None
+    pairs = [(diag.a, diag.b)] + [(diag.c, e) for e in diag.expected]
+    if found is not None:
+        pairs.append((diag.c, found))
+    extra = [w for w, _ in diag.top[:5]]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5.5))
+    plot_words(wv, extra, pairs=pairs, method=method, ax=left)
+    left.set_title(
+        f"{diag.a} : {diag.b} :: {diag.c} : ?  offsets "
+        + ", ".join(f"cos({diag.b}-{diag.a}, {e}-{diag.c})={v:.2f}" for e, v in diag.offset_cosines.items()),
+        fontsize=9,
+    )
+    labels = [w for w, _ in diag.top][::-1]
+    scores = [s for _, s in diag.top][::-1]
+    right.barh(labels, scores, color="tab:blue")
+    for word, (rank, score) in diag.expected.items():
+        right.axvline(score, color="tab:red", ls="--", lw=1)
+        right.annotate(
+            f"{word}: rank {rank}, {score:.2f}",
+            (score, 0),
+            xytext=(3, 6),
+            textcoords="offset points",
+            color="tab:red",
+            fontsize=8,
+            rotation=90,
+        )
+    right.set_xlabel(f"score ({diag.method})")
+    right.set_title(f"top answers; the answer lands on an input word: {diag.lands_on_input}", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def plot_distance_table(table: Any, *, ax: Axes | None = None) -> Figure:
+    """Bar chart of a :meth:`WordVectors.distance_table`: near words blue, far words orange."""
+    if len(table) == 0:
+        raise InputError("the distance table is empty")
+    fig, ax = _new_axes(ax, (7, 0.4 * len(table) + 1.5))
+    colors = ["tab:blue" if g == "near" else "tab:orange" for g in table["group"]]
+    ax.barh(list(table["word"])[::-1], list(table["distance"])[::-1], color=colors[::-1])
+    ax.set_xlabel("cosine distance")
+    verdict = table.attrs.get("far_is_farther")
+    ax.set_title(
+        f"distance from {table['main'].iloc[0]!r}"
+        + ("" if verdict is None else f"; far is farther: {verdict}")
+    )
+    return fig
