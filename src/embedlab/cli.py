@@ -57,3 +57,6 @@ def plugins_command(kind: str | None, as_json: bool) -> None:
         return
     rows = [[i.kind, i.name, i.distribution, i.version, i.summary] for i in infos]
     click.echo(_table(rows, ["kind", "name", "distribution", "version", "summary"]))
+
+
+from embedlab.words.cli import words as _words; main.add_command(_words)  # noqa: E402, E702, I001
