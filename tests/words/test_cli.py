@@ -69,5 +69,6 @@ def test_errors_are_one_line(vectors_file, tmp_path):
     assert "Traceback" not in r.output
     r = CliRunner().invoke(main, ["words", "neighbors", "king", "-v", str(tmp_path / "none.txt")])
     assert r.exit_code == 2 and "does not exist" in r.output
-    r = CliRunner().invoke(main, ["words", "plot", "-p", "manwoman", "-o", str(tmp_path / "x.png"), "-v", vectors_file])
+    args = ["words", "plot", "-p", "manwoman", "-o", str(tmp_path / "x.png"), "-v", vectors_file]
+    r = CliRunner().invoke(main, args)
     assert r.exit_code == 2 and "from:to" in r.output
