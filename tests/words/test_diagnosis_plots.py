@@ -85,3 +85,15 @@ def test_plot_errors(cow_space):
         wplots.plot_groups(cow_space, {})
     with pytest.raises(InputError, match="at least two"):
         wplots.project(np.zeros((1, 3)))
+
+
+def test_neighbor_and_formulation_figures(cow_space, tmp_path):
+    import matplotlib.pyplot as plt
+
+    fig = wplots.plot_neighbors(cow_space, ["cow", "old", "mad"], topn=3)
+    assert len([ax for ax in fig.axes if ax.get_visible()]) == 3
+    assert save_figure(fig, tmp_path / "nb.png").stat().st_size > 1000
+    fig2 = wplots.plot_formulations(cow_space.formulations("cow", "young", "old", topn=4))
+    assert [ax.get_title() for ax in fig2.axes] == ["cow + young - old", "cow + old - young"]
+    plt.close(fig)
+    plt.close(fig2)

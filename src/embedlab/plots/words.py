@@ -19,7 +19,18 @@ if TYPE_CHECKING:
     from embedlab.words.diagnosis import AnalogyDiagnosis
     from embedlab.words.vectors import WordVectors
 
-__all__ = ["project", "plot_words", "plot_arrows", "plot_groups", "plot_diagnosis", "plot_distance_table"]
+__all__ = [
+    "project",
+    "plot_words",
+    "plot_arrows",
+    "plot_groups",
+    "plot_diagnosis",
+    "plot_distance_table",
+    "plot_neighbors",
+    "plot_formulations",
+    "GENDER_PAIRS",
+    "PLURAL_PAIRS",
+]
 
 Projection = Literal["pca", "tsne"]
 
@@ -262,3 +273,38 @@ def plot_distance_table(table: Any, *, ax: Axes | None = None) -> Figure:
         + ("" if verdict is None else f"; far is farther: {verdict}")
     )
     return fig
+
+
+def _scored_panels(
+    panels: Mapping[str, Sequence[tuple[str, float]]], xlabel: str, ncols: int = 2, color: str = "tab:blue"
+) -> Figure:
+    import matplotlib.pyplot as plt
+
+    if not panels:
+        raise InputError("nothing to plot: no word lists given")
+    n = len(panels)
+    ncols = min(ncols, n)
+    nrows = (n + ncols - 1) // ncols
+    longest = max(len(rows) for rows in panels.values())
+    size = (5.2 * ncols, 0.32 * longest * nrows + 1.2 * nrows)
+    fig, axes = plt.subplots(nrows, ncols, figsize=size, squeeze=False)
+    for ax, (title, rows) in zip(axes.flat, panels.items(), strict=False):
+        ax.barh([w for w, _ in rows][::-1], [v for _, v in rows][::-1], color=color)
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel(xlabel)
+    for ax in list(axes.flat)[n:]:
+        ax.set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+def plot_neighbors(wv: WordVectors, words: Iterable[str], topn: int = 10) -> Figure:
+    """One bar chart per word of its nearest neighbours and their cosine similarities."""
+    words = _unique(words)
+    results = wv.neighbors(words, topn=topn)
+    return _scored_panels(dict(zip(words, results, strict=True)), "cosine similarity")
+
+
+def plot_formulations(results: Mapping[str, Sequence[tuple[str, float]]]) -> Figure:
+    """The two analogy formulations side by side (the output of :meth:`WordVectors.formulations`)."""
+    return _scored_panels(dict(results), "cosine similarity", ncols=len(results), color="tab:green")
