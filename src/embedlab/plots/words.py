@@ -254,7 +254,9 @@ def plot_diagnosis(
             rotation=90,
         )
     right.set_xlabel(f"score ({diag.method})")
-    right.set_title(f"top answers; the answer lands on an input word: {diag.lands_on_input}", fontsize=9)
+    best = diag.top_with_inputs[0][0] if diag.top_with_inputs else "?"
+    note = " (an input word)" if diag.lands_on_input else ""
+    right.set_title(f"top answers, inputs excluded; without excluding them: {best!r}{note}", fontsize=9)
     fig.tight_layout()
     return fig
 
