@@ -52,6 +52,7 @@ def _hand_space():
     return WordVectors(kv), kv
 
 
+@pytest.mark.filterwarnings("ignore:Call to deprecated `init_sims`:DeprecationWarning")
 def test_3cosmul_follows_levy_goldberg_and_disagrees_with_3cosadd():
     wv, kv = _hand_space()
     add = wv.analogy(["woman", "king"], ["man"], topn=2, method="3cosadd")

@@ -202,6 +202,7 @@ def evaluate_analogies(
     case_insensitive: bool = True,
     dummy4unknown: bool = False,
     topk: tuple[int, ...] = (1, 5, 10),
+    ranks: bool = True,
     eps: float = 1e-3,
     progress: bool = False,
 ) -> AnalogyResult:
@@ -222,6 +223,10 @@ def evaluate_analogies(
         unknown words count as wrong instead of being skipped.
     topk
         The ``k`` of the top-k accuracies reported.
+    ranks
+        Rank the gold answer of every question (for ``topk_accuracy`` and the ``rank``
+        column). ``False`` skips that pass over the scores: the counts are unchanged, the
+        ranks are 0 and ``topk_accuracy`` is empty.
     eps
         3CosMul's epsilon.
     progress
@@ -244,7 +249,7 @@ def evaluate_analogies(
     idx = np.array([[ok[w] for w in r[1:]] for r in known_rows], dtype=np.int64).reshape(q, 4)
     predicted = np.full(q, -1, np.int64)
     scores = np.full(q, np.nan, np.float32)
-    ranks = np.zeros(q, np.int64)
+    rank = np.zeros(q, np.int64)
     correct = np.zeros(q, bool)
     if q:
         ia, ib, ic, ie = idx.T
@@ -272,12 +277,13 @@ def evaluate_analogies(
                 neg=ia[:, None],
                 candidates=n_cand,
                 exclude=exclude,
-                gold=ie,
+                gold=ie if ranks else None,
                 probe=probe,
                 eps=eps,
                 progress=bar,
             )
-        predicted, scores, ranks = res.indices[:, 0], res.scores[:, 0], res.ranks
+        predicted, scores = res.indices[:, 0], res.scores[:, 0]
+        rank = res.ranks if res.ranks is not None else np.zeros(q, np.int64)
         valid = np.isfinite(scores)
         predicted = np.where(valid, predicted, -1)
         correct = valid & (canon[np.maximum(predicted, 0)] == ie)
@@ -289,7 +295,6 @@ def evaluate_analogies(
                 fifth = int(probe[r, order[4]])  # type: ignore[index]
                 predicted[r] = fifth
                 correct[r] = canon[fifth] == ie[r]
-        assert ranks is not None
 
     return _analogy_result(
         wv,
@@ -299,9 +304,9 @@ def evaluate_analogies(
         known,
         predicted,
         scores,
-        ranks,
+        rank,
         correct,
-        topk,
+        topk if ranks else (),
         {
             "file": str(file),
             "method": method,
@@ -309,6 +314,7 @@ def evaluate_analogies(
             "case_insensitive": case_insensitive,
             "dummy4unknown": dummy4unknown,
             "eps": eps if method == "3cosmul" else None,
+            "ranks": ranks,
             "candidates": n_cand,
         },
     )
