@@ -146,3 +146,13 @@ def test_large_vocabulary_topk_is_exact():
     words = [f"w{i}" for i in range(0, 20_000, 997)]
     for w, got in zip(words, wv.neighbors(words, topn=7), strict=True):
         assert [x for x, _ in got] == [x for x, _ in kv.most_similar(w, topn=7)]
+
+
+def test_small_chunks_give_the_same_answers(structured_kv, questions_subset):
+    whole = WordVectors(structured_kv)
+    chunked = WordVectors(structured_kv, chunk_elements=50_000)  # about 10 queries per chunk
+    words = whole.words[:200]
+    assert whole.neighbors(words, 5) == chunked.neighbors(words, 5)
+    a = whole.evaluate_analogies(questions_subset, method="pairdistance")
+    b = chunked.evaluate_analogies(questions_subset, method="pairdistance")
+    assert a.sections == b.sections and a.topk_accuracy == b.topk_accuracy

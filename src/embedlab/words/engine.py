@@ -119,7 +119,7 @@ class Engine:
         ``"auto"`` (a GPU when torch sees one, else numpy on CPU), ``"cpu"`` or ``"cuda[:N]"``;
         a ``torch.device`` object runs torch on that device, even a CPU.
     chunk_elements
-        Largest score matrix held at once, in floats; ``None`` picks 2**24 on CPU, 2**26 on GPU.
+        Largest score matrix held at once, in floats; ``None`` picks 2**24 on CPU, 2**27 on GPU.
     """
 
     def __init__(self, vectors: np.ndarray, device: Any = "auto", chunk_elements: int | None = None) -> None:
@@ -173,7 +173,7 @@ class Engine:
         return a if isinstance(a, np.ndarray) else a.cpu().numpy()
 
     def _rows_per_chunk(self, n_candidates: int, factor: int = 1) -> int:
-        budget = self._chunk_elements or (2**24 if self.device is None else 2**26)
+        budget = self._chunk_elements or (2**24 if self.device is None else 2**27)
         return max(1, budget // max(1, n_candidates * factor))
 
     # -- scoring ----------------------------------------------------------------------------

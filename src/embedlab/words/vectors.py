@@ -47,6 +47,9 @@ class WordVectors:
     device
         Where batched queries run: ``"auto"`` (a GPU when present, else numpy on CPU),
         ``"cpu"``, ``"cuda[:N]"`` or a ``torch.device``.
+    chunk_elements
+        The most scores held in memory at once (``None``: 2**24 on CPU, 2**27 on GPU);
+        batched queries are split into chunks of queries that fit.
 
     Raises
     ------
@@ -60,7 +63,9 @@ class WordVectors:
     >>> wv.analogy(["woman", "king"], ["man"])                    # doctest: +SKIP
     """
 
-    def __init__(self, keyed_vectors: Any, *, device: Any = "auto") -> None:
+    def __init__(
+        self, keyed_vectors: Any, *, device: Any = "auto", chunk_elements: int | None = None
+    ) -> None:
         if not hasattr(keyed_vectors, "index_to_key") or not hasattr(keyed_vectors, "vectors"):
             raise InputError(
                 f"WordVectors wraps a gensim KeyedVectors; got {type(keyed_vectors).__name__}. "
@@ -74,7 +79,13 @@ class WordVectors:
                 f"the vocabulary has {len(keyed_vectors.index_to_key)} words but there are "
                 f"{vectors.shape[0]} vectors"
             )
-        bad = np.flatnonzero(~np.isfinite(vectors).all(axis=1))
+        step = 65_536  # chunks: a bool copy of a 3M x 300 matrix would take 900 MB
+        bad = np.concatenate(
+            [
+                start + np.flatnonzero(~np.isfinite(vectors[start : start + step]).all(axis=1))
+                for start in range(0, vectors.shape[0], step)
+            ]
+        )
         if bad.size:
             names = ", ".join(repr(keyed_vectors.index_to_key[i]) for i in bad[:10])
             more = f" and {bad.size - 10} more" if bad.size > 10 else ""
@@ -84,6 +95,7 @@ class WordVectors:
             )
         self.kv = keyed_vectors
         self._device = device
+        self._chunk_elements = chunk_elements
         self._engine: Engine | None = None
 
     # -- construction -----------------------------------------------------------------------
@@ -164,7 +176,7 @@ class WordVectors:
     def engine(self) -> Engine:
         """The batched-search engine over the pre-normalised matrix (built on first use)."""
         if self._engine is None:
-            self._engine = Engine(self.kv.vectors, device=self._device)
+            self._engine = Engine(self.kv.vectors, device=self._device, chunk_elements=self._chunk_elements)
         return self._engine
 
     @property
