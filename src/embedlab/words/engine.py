@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -108,6 +109,32 @@ def _unit(x: Any) -> Any:
     return x / norms
 
 
+def _reduce_rows(
+    S: np.ndarray, k: int, gscore: np.ndarray | None, flags: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    greater = None
+    if gscore is not None:
+        above = np.greater(S, gscore[:, None], out=flags[: S.shape[0]] if flags is not None else None)
+        greater = np.count_nonzero(above, axis=1)
+    idx, val = _topk_numpy(S, k)
+    return idx, val, greater
+
+
+_POOL: ThreadPoolExecutor | None = None
+
+
+def _cpu_threads() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _pool() -> ThreadPoolExecutor:
+    """Threads for the row-wise numpy passes (numpy releases the GIL in them)."""
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(max_workers=_cpu_threads(), thread_name_prefix="embedlab-words")
+    return _POOL
+
+
 class Engine:
     """Batched scoring over the unit-normalised rows of a vectors matrix.
 
@@ -185,6 +212,18 @@ class Engine:
             return U[: int(candidates)]
         return U[self._array(np.asarray(candidates, dtype=np.int64))]
 
+    def _mm(self, a: Any, Uc: Any, slot: int, buffers: dict[int, Any] | None) -> Any:
+        """``a @ Uc.T``, written into a reused buffer on CPU (fresh 64 MB arrays cost page faults)."""
+        if buffers is None or self.device is not None:
+            return a @ Uc.T
+        rows = a.shape[0]
+        buf = buffers.get(slot)
+        if buf is None or buf.shape[0] < rows:
+            buf = buffers[slot] = np.empty((rows, Uc.shape[0]), np.float32)
+        out = buf[:rows]
+        np.matmul(a, Uc.T, out=out)
+        return out
+
     def _scores(
         self,
         method: str,
@@ -193,31 +232,32 @@ class Engine:
         neg: np.ndarray,
         queries: np.ndarray | None,
         eps: float,
+        buffers: dict[int, Any] | None = None,
     ) -> Any:
         U = self._matrix()
         if method == "cosine":
-            return self._array(queries) @ Uc.T
+            return self._mm(self._array(queries), Uc, 0, buffers)
         if method == "3cosadd":
             q = U[self._array(pos)].sum(axis=1)
             if neg.shape[1]:
                 q = q - U[self._array(neg)].sum(axis=1)
-            return _unit(q) @ Uc.T
+            return self._mm(_unit(q), Uc, 0, buffers)
         if method == "3cosmul":
-            # in place: each product is the only full-size temporary besides the result
-            num = None
-            for j in range(pos.shape[1]):
-                term = U[self._array(pos[:, j])] @ Uc.T
+            # in place, in at most three score-sized buffers
+            def shifted(idx: np.ndarray, slot: int) -> Any:
+                term = self._mm(U[self._array(idx)], Uc, slot, buffers)
                 term += 1.0
                 term *= 0.5
-                num = term if num is None else _imul(num, term)
+                return term
+
+            num = shifted(pos[:, 0], 0)
+            for j in range(1, pos.shape[1]):
+                num *= shifted(pos[:, j], 1)
             if not neg.shape[1]:
                 return num
-            den = None
-            for j in range(neg.shape[1]):
-                term = U[self._array(neg[:, j])] @ Uc.T
-                term += 1.0
-                term *= 0.5
-                den = term if den is None else _imul(den, term)
+            den = shifted(neg[:, 0], 2)
+            for j in range(1, neg.shape[1]):
+                den *= shifted(neg[:, j], 1)
             den += eps
             num /= den
             return num
@@ -225,13 +265,45 @@ class Engine:
             # cos(x - c, b - a) with positive = [b, c], negative = [a]
             a, b, c = U[self._array(neg[:, 0])], U[self._array(pos[:, 0])], U[self._array(pos[:, 1])]
             d = _unit(b - a)
-            xd = d @ Uc.T
-            cd = (c * d).sum(1)[:, None]
-            xc = c @ Uc.T
-            dist2 = 2.0 - 2.0 * xc
-            dist2[dist2 < 1e-12] = 1e-12
-            return (xd - cd) / dist2**0.5
+            xd = self._mm(d, Uc, 0, buffers)
+            xd -= (c * d).sum(1)[:, None]
+            dist = self._mm(c, Uc, 1, buffers)  # |x - c|^2 = 2 - 2 x.c for unit vectors
+            dist *= -2.0
+            dist += 2.0
+            dist[dist < 1e-12] = 1e-12
+            xd /= dist**0.5
+            return xd
         raise ValueError(f"unknown method {method!r}")
+
+    def _reduce_numpy(
+        self, S: np.ndarray, k: int, gscore: np.ndarray | None, buffers: dict[int, Any]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Top ``k`` and the count of scores above ``gscore`` per row, rows split over CPU threads."""
+        n = S.shape[0]
+        flags = None
+        if gscore is not None:
+            flags = buffers.get(-1)
+            if flags is None or flags.shape[0] < n:
+                flags = buffers[-1] = np.empty(S.shape, bool)
+        threads = min(_cpu_threads(), n)
+        if threads < 2 or S.size < 2**20:
+            return _reduce_rows(S, k, gscore, flags)
+        bounds = np.linspace(0, n, threads + 1).astype(int)
+        jobs = [
+            _pool().submit(
+                _reduce_rows,
+                S[a:b],
+                k,
+                None if gscore is None else gscore[a:b],
+                None if flags is None else flags[a:b],
+            )
+            for a, b in zip(bounds[:-1], bounds[1:], strict=True)
+        ]
+        parts = [job.result() for job in jobs]
+        idx = np.concatenate([p[0] for p in parts])
+        val = np.concatenate([p[1] for p in parts])
+        greater = None if gscore is None else np.concatenate([p[2] for p in parts])  # type: ignore[misc]
+        return idx, val, greater
 
     def score_all(self, method: str, pos: np.ndarray, neg: np.ndarray, *, eps: float = 1e-3) -> np.ndarray:
         """Scores of every vocabulary word for a few queries, ``(Q, V)`` numpy (no masking)."""
@@ -285,9 +357,12 @@ class Engine:
         out_val = np.empty((n_queries, k), np.float32)
         ranks = np.zeros(n_queries, np.int64) if gold is not None else None
         probes = np.full((n_queries, probe.shape[1]), np.nan, np.float32) if probe is not None else None
+        buffers: dict[int, Any] = {}
         for start in range(0, n_queries, step):
             sl = slice(start, min(start + step, n_queries))
-            S = self._scores(method, Uc, pos[sl], neg[sl], None if queries is None else queries[sl], eps)
+            S = self._scores(
+                method, Uc, pos[sl], neg[sl], None if queries is None else queries[sl], eps, buffers
+            )
             rows = np.arange(sl.stop - sl.start)
             if probe is not None:
                 p = probe[sl]
@@ -300,26 +375,21 @@ class Engine:
                 ok = ex >= 0
                 r = rows[:, None].repeat(ex.shape[1], 1)[ok]
                 S[self._array(r), self._array(ex[ok])] = -np.inf
+            gscore = None
             if gold is not None:
                 g = gold[sl]
                 has = g >= 0
                 gscore = S[self._array(rows), self._array(np.where(has, g, 0))]
-                if self.device is None:
-                    greater = np.count_nonzero(S > gscore[:, None], axis=1)
-                    finite = np.isfinite(gscore)
-                else:
-                    greater = (S > gscore[:, None]).sum(dim=1)
-                    import torch
-
-                    finite = torch.isfinite(gscore)
-                r = self._numpy(greater) + 1
-                r[~(has & self._numpy(finite))] = 0
-                ranks[sl] = r  # type: ignore[index]
             if self.device is None:
-                idx, val = _topk_numpy(S, k)
+                idx, val, greater = self._reduce_numpy(S, k, gscore, buffers)
             else:
                 val_t, idx_t = S.topk(k, dim=1)
                 idx, val = self._numpy(idx_t), self._numpy(val_t)
+                greater = None if gscore is None else self._numpy((S > gscore[:, None]).sum(dim=1))
+            if gold is not None:
+                r = greater + 1
+                r[~(has & np.isfinite(self._numpy(gscore)))] = 0
+                ranks[sl] = r  # type: ignore[index]
             out_idx[sl], out_val[sl] = idx, val
             if progress is not None:
                 progress.update(sl.stop - sl.start)

@@ -284,10 +284,8 @@ class WordVectors:
     def _pack(self, res_idx: np.ndarray, res_val: np.ndarray, topn: int) -> list[Scored]:
         keys = self.kv.index_to_key
         out = []
-        for row_i, row_v in zip(res_idx, res_val, strict=True):
-            out.append(
-                [(keys[i], float(v)) for i, v in zip(row_i, row_v, strict=True) if np.isfinite(v)][:topn]
-            )
+        for row_i, row_v in zip(res_idx.tolist(), res_val.tolist(), strict=True):
+            out.append([(keys[i], v) for i, v in zip(row_i, row_v, strict=True) if v > -np.inf][:topn])
         return out
 
     # -- queries ----------------------------------------------------------------------------
