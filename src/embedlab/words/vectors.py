@@ -419,6 +419,7 @@ class WordVectors:
             raise InputError("pairdistance needs exactly two positive words and one negative word")
         if method == "3cosmul" and eps <= 0:
             raise ConfigError(f"eps must be positive; got {eps}")
+        self.indices([w for p in pos for w in p] + [w for n in neg for w in n], "analogy words")
         widths = {(len(p), len(n)) for p, n in zip(pos, neg, strict=True)}
         if candidates is not None:
             candidates = list(candidates)
