@@ -102,14 +102,11 @@ def study(name: str, wv: WordVectors, out: Path) -> None:
 
     print("-- difference vectors")
     gender = known_pairs(wv, GENDER, "gender")
-    if gender:
-        save(wplots.plot_arrows(wv, gender), "arrows-gender")
-    age = known_pairs(wv, AGE, "age")
-    if age:
-        save(wplots.plot_arrows(wv, age), "arrows-age")
     plural = known_pairs(wv, PLURAL, "plural")
-    if plural:
-        save(wplots.plot_arrows(wv, plural), "arrows-plural")
+    for stem, pairs in (("gender", gender), ("age", known_pairs(wv, AGE, "age")), ("plural", plural)):
+        if pairs:
+            save(wplots.plot_arrows(wv, pairs), f"arrows-{stem}")  # PCA, as drawn in the report
+            save(wplots.plot_arrows(wv, pairs, method="offset"), f"arrows-{stem}-offset")
 
     print("-- groups")
     groups = {g: known(wv, ws, g) for g, ws in GROUPS.items()}

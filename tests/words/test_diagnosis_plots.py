@@ -97,3 +97,23 @@ def test_neighbor_and_formulation_figures(cow_space, tmp_path):
     assert [ax.get_title() for ax in fig2.axes] == ["cow + young - old", "cow + old - young"]
     plt.close(fig)
     plt.close(fig2)
+
+
+def test_offset_projection_points_parallel_arrows_right():
+    rng = np.random.default_rng(1)
+    base = rng.standard_normal((4, 20))
+    offset = rng.standard_normal(20)
+    X = np.concatenate([base, base + offset + rng.standard_normal((4, 20)) * 0.05])
+    xy = wplots.offset_projection(X, [(i, i + 4) for i in range(4)])
+    assert (xy[4:, 0] - xy[:4, 0] > 0).all()
+    with pytest.raises(InputError, match="pair"):
+        wplots.offset_projection(X, [])
+
+
+def test_arrow_legend_names_the_outlier(cow_space):
+    import matplotlib.pyplot as plt
+
+    fig = wplots.plot_arrows(cow_space, [("old", "young"), ("cow", "mad"), ("meat", "veal")], method="offset")
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert len(labels) == 3 and all("cos to others" in t for t in labels)
+    plt.close(fig)

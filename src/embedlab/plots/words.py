@@ -28,11 +28,12 @@ __all__ = [
     "plot_distance_table",
     "plot_neighbors",
     "plot_formulations",
+    "offset_projection",
     "GENDER_PAIRS",
     "PLURAL_PAIRS",
 ]
 
-Projection = Literal["pca", "tsne"]
+Projection = Literal["pca", "tsne", "offset"]
 
 #: The seed's arrow pairs: gender, and singular to plural.
 GENDER_PAIRS = [("actor", "actress"), ("king", "queen"), ("man", "woman"), ("boy", "girl")]
@@ -62,16 +63,49 @@ def project(vectors: np.ndarray, method: Projection = "pca", seed: int = 0) -> n
 
         perplexity = float(max(1, min(30, (len(X) - 1) // 3)))
         return TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=seed).fit_transform(X)
-    raise ConfigError(f"projection {method!r} is unknown; choose 'pca' or 'tsne'")
+    raise ConfigError(f"projection {method!r} is unknown; choose 'pca' or 'tsne' ('offset' needs pairs)")
 
 
 def _unique(words: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(words))
 
 
-def _coords(wv: WordVectors, words: list[str], method: Projection) -> dict[str, np.ndarray]:
+def offset_projection(vectors: np.ndarray, pairs: Sequence[tuple[int, int]]) -> np.ndarray:
+    """2-D axes for arrows: x is the mean direction of the pairs' offsets, y the main spread left.
+
+    Parallel offsets then show as arrows pointing right; an outlier points elsewhere.
+
+    Parameters
+    ----------
+    vectors
+        ``(n, d)`` rows.
+    pairs
+        ``(from, to)`` row indices.
+    """
+    X = np.asarray(vectors, dtype=np.float64)
+    if not pairs:
+        raise InputError("the offset projection needs at least one (from, to) pair")
+    diffs = np.stack([X[b] - X[a] for a, b in pairs])
+    diffs /= np.linalg.norm(diffs, axis=1, keepdims=True).clip(1e-12)
+    axis = diffs.mean(axis=0)
+    axis /= np.linalg.norm(axis) or 1.0
+    Xc = X - X.mean(axis=0)
+    x = Xc @ axis
+    rest = Xc - np.outer(x, axis)
+    _, _, vt = np.linalg.svd(rest, full_matrices=False)
+    return np.stack([x, rest @ vt[0]], axis=1)
+
+
+def _coords(
+    wv: WordVectors, words: list[str], method: Projection, pairs: Sequence[tuple[str, str]] = ()
+) -> dict[str, np.ndarray]:
     wv.indices(words)  # one error listing every unknown word
-    xy = project(np.stack([wv.vector(w, norm=True) for w in words]), method)
+    vectors = np.stack([wv.vector(w, norm=True) for w in words])
+    if method == "offset":
+        where = {w: i for i, w in enumerate(words)}
+        xy = offset_projection(vectors, [(where[a], where[b]) for a, b in pairs])
+    else:
+        xy = project(vectors, method)
     return {w: xy[i] for i, w in enumerate(words)}
 
 
@@ -90,10 +124,12 @@ def _draw_arrows(
     pairs: Sequence[tuple[str, str]],
     colors: Any,
     legend: bool = False,
+    labels: Sequence[str] | None = None,
 ) -> None:
     for k, (src, dst) in enumerate(pairs):
         if legend:
-            ax.plot([], [], color=colors(k % 10), lw=1.8, label=f"{src} -> {dst}")
+            label = labels[k] if labels is not None else f"{src} -> {dst}"
+            ax.plot([], [], color=colors(k % 10), lw=1.8, label=label)
         (x0, y0), (x1, y1) = xy[src], xy[dst]
         ax.annotate(
             "",
@@ -118,16 +154,28 @@ def plot_words(
     title: str | None = None,
     ax: Axes | None = None,
     legend: bool = True,
+    arrow_labels: Sequence[str] | None = None,
 ) -> Figure:
-    """Chosen words in a 2-D projection, with an arrow ``src -> dst`` for each pair (listed in a legend)."""
+    """Chosen words in a 2-D projection, with an arrow ``src -> dst`` for each pair (listed in a legend).
+
+    ``method`` is ``"pca"``, ``"tsne"`` or ``"offset"`` (x along the pairs' mean offset, see
+    :func:`offset_projection`).
+    """
     import matplotlib.pyplot as plt
 
     pairs = [tuple(p) for p in pairs]  # type: ignore[misc]
     all_words = _unique([*words, *(w for p in pairs for w in p)])
-    xy = _coords(wv, all_words, method)
+    xy = _coords(wv, all_words, method, pairs)  # type: ignore[arg-type]
     fig, ax = _new_axes(ax)
     _label(ax, xy)
-    _draw_arrows(ax, xy, pairs, plt.get_cmap("tab10"), legend and bool(pairs))  # type: ignore[arg-type]
+    _draw_arrows(
+        ax,
+        xy,
+        pairs,
+        plt.get_cmap("tab10"),
+        legend and bool(pairs),
+        arrow_labels,  # type: ignore[arg-type]
+    )
     if legend and pairs:
         ax.legend(loc="best", fontsize=8)
     ax.set_title(title or f"{len(all_words)} words ({method.upper()})")
@@ -146,8 +194,10 @@ def plot_arrows(
 ) -> Figure:
     """Difference vectors as arrows (actor -> actress, king -> queen, ...): parallel arrows share a relation.
 
-    The title reports the mean cosine between each pair's difference vector and the others'
-    in the full space, so the parallelism is measured, not only seen.
+    The title reports the mean cosine between the pairs' difference vectors in the full
+    space, and the legend each pair's cosine with the mean offset of the *other* pairs, so
+    parallelism is measured, not only seen, and an outlier (the seed's ``farm``) stands out.
+    ``method="offset"`` lays x along the mean offset, so parallel arrows point right.
     """
     if not pairs:
         raise InputError("give at least one (from, to) pair")
@@ -162,7 +212,16 @@ def plot_arrows(
     diffs /= np.linalg.norm(diffs, axis=1, keepdims=True).clip(1e-12)
     cos = diffs @ diffs.T
     mean_cos = float((cos.sum() - len(pairs)) / max(1, len(pairs) * (len(pairs) - 1)))
-    fig = plot_words(wv, [], pairs=pairs, method=method, ax=ax)
+    labels = []
+    for k, (src, dst) in enumerate(pairs):
+        others = np.delete(diffs, k, axis=0)
+        if len(others):
+            ref = others.mean(axis=0)
+            agree = float(diffs[k] @ ref / (np.linalg.norm(ref) or 1.0))
+            labels.append(f"{src} -> {dst} (cos to others {agree:.2f})")
+        else:
+            labels.append(f"{src} -> {dst}")
+    fig = plot_words(wv, [], pairs=pairs, method=method, ax=ax, arrow_labels=labels)
     fig.axes[0].set_title(
         title or f"difference vectors ({method.upper()}); mean pairwise cosine {mean_cos:.2f}"
     )
