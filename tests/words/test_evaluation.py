@@ -125,3 +125,17 @@ def test_torch_path_matches_numpy(structured_kv, questions_subset):
     )
     assert a.sections == b.sections
     assert np.array_equal(a.questions["rank"].to_numpy(), b.questions["rank"].to_numpy())
+
+
+@pytest.mark.gpu
+def test_cuda_matches_cpu(structured_kv, questions_subset):
+    cpu = WordVectors(structured_kv, device="cpu")
+    gpu = WordVectors(structured_kv, device="cuda")
+    assert gpu.engine.backend == "torch"
+    for method in ("3cosadd", "3cosmul", "pairdistance"):
+        a = cpu.evaluate_analogies(questions_subset, method=method)
+        b = gpu.evaluate_analogies(questions_subset, method=method)
+        assert a.sections == b.sections
+    words = cpu.words[:100]
+    on_cpu, on_gpu = cpu.neighbors(words, 5), gpu.neighbors(words, 5)
+    assert [[w for w, _ in r] for r in on_cpu] == [[w for w, _ in r] for r in on_gpu]
