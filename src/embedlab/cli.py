@@ -25,6 +25,7 @@ SUBCOMMANDS: dict[str, str] = {
     "evaluate": "embedlab.metrics.cli:evaluate_command",
     "run": "embedlab.lab.cli:run_command",
     "tune": "embedlab.tuning.cli:tune_command",
+    "words": "embedlab.words.cli:words",
 }
 
 

@@ -1,0 +1,134 @@
+"""Word-vector benchmark: embedlab's batched queries against gensim, side by side in one run.
+
+1. The Google analogy set over a 100k-word, 100-d vocabulary: ``WordVectors.evaluate_analogies``
+   against gensim's ``evaluate_word_analogies`` (same protocol; the counts are checked equal).
+2. Neighbours of 10,000 words: ``WordVectors.neighbors`` against a loop of ``most_similar``.
+3. With a GPU: the Google set over 400k x 100 on it.
+
+The vectors are random, with every word of the Google set in the vocabulary, so every
+question is evaluated (the cost does not depend on the values). Run:
+``python benchmarks/words.py [--vocab 100000] [--dim 100] [--neighbors 10000] [--json out.json]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import time
+
+import numpy as np
+
+
+def _vectors(vocab: int, dim: int, seed: int = 0):
+    from gensim.models import KeyedVectors
+    from gensim.test.utils import datapath
+
+    words: list[str] = []
+    with open(datapath("questions-words.txt")) as fh:
+        for line in fh:
+            if not line.startswith(":"):
+                words += line.split()
+    unique = list(dict.fromkeys(words))
+    rng = np.random.default_rng(seed)
+    keys = unique + [f"w{i}" for i in range(vocab - len(unique))]
+    rng.shuffle(keys)
+    kv = KeyedVectors(dim)
+    kv.add_vectors(keys, rng.standard_normal((vocab, dim), dtype=np.float32))
+    return kv
+
+
+def _time(fn):
+    t = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - t, out
+
+
+def _row(name: str, ours: float, theirs: float | None) -> str:
+    if theirs is None:
+        return f"{name:<44} embedlab {ours:8.3f} s"
+    return f"{name:<44} embedlab {ours:8.3f} s   gensim {theirs:8.2f} s   speed-up {theirs / ours:6.1f}x"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--vocab", type=int, default=100_000)
+    parser.add_argument("--dim", type=int, default=100)
+    parser.add_argument("--neighbors", type=int, default=10_000)
+    parser.add_argument("--gpu-vocab", type=int, default=400_000)
+    parser.add_argument("--json", help="also write the timings to this JSON file")
+    args = parser.parse_args()
+
+    from gensim.test.utils import datapath
+
+    from embedlab.words import WordVectors
+
+    results: dict[str, object] = {"machine": f"{platform.processor() or platform.machine()}"}
+    kv = _vectors(args.vocab, args.dim)
+    wv = WordVectors(kv, device="cpu")
+    questions = datapath("questions-words.txt")
+    print(f"vocabulary {args.vocab} x {args.dim}, CPU (numpy); gensim on the same vectors")
+
+    _ = wv.engine  # normalise once, as gensim's fill_norms below
+    kv.fill_norms()
+    t_ours, ours = _time(lambda: wv.evaluate_analogies(questions))
+    t_gensim, (_, sections) = _time(lambda: kv.evaluate_word_analogies(questions))
+    theirs = {
+        s["section"]: (len(s["correct"]), len(s["correct"]) + len(s["incorrect"])) for s in sections[:-1]
+    }
+    assert ours.sections == theirs, "counts differ from gensim"
+    print(_row(f"Google set, {ours.total} questions (3CosAdd, ranks)", t_ours, t_gensim))
+    t_counts, counts = _time(lambda: wv.evaluate_analogies(questions, ranks=False))
+    assert counts.sections == theirs
+    print(_row("Google set, counts only (ranks=False)", t_counts, t_gensim))
+    results["analogies_cpu"] = {
+        "embedlab_s": t_ours,
+        "embedlab_counts_only_s": t_counts,
+        "gensim_s": t_gensim,
+        "questions": ours.total,
+    }
+    t_mul, _ = _time(lambda: wv.evaluate_analogies(questions, method="3cosmul"))
+    print(_row("Google set, 3CosMul (gensim has none)", t_mul, None))
+    results["analogies_cpu_3cosmul"] = {"embedlab_s": t_mul}
+
+    words = kv.index_to_key[: args.neighbors]
+    t_ours, batch = _time(lambda: wv.neighbors(words, topn=10))
+    t_gensim, loop = _time(lambda: [kv.most_similar(w, topn=10) for w in words])
+    same = sum([a for a, _ in x] == [b for b, _ in y] for x, y in zip(batch, loop, strict=True))
+    print(
+        _row(f"neighbors of {len(words)} words (top 10)", t_ours, t_gensim)
+        + f"   same lists {same}/{len(words)}"
+    )
+    results["neighbors_cpu"] = {"embedlab_s": t_ours, "gensim_s": t_gensim, "words": len(words), "same": same}
+
+    try:
+        import torch
+
+        has_gpu = torch.cuda.is_available()
+    except ImportError:
+        has_gpu = False
+    if has_gpu:
+        card = torch.cuda.get_device_name(0)
+        big = WordVectors(_vectors(args.gpu_vocab, args.dim), device="cuda")
+        big.evaluate_analogies(questions, restrict_vocab=args.gpu_vocab)  # warm-up: upload and kernels
+        torch.cuda.synchronize()
+        t_gpu, r = _time(lambda: big.evaluate_analogies(questions, restrict_vocab=args.gpu_vocab))
+        print(_row(f"Google set over {args.gpu_vocab} x {args.dim} on {card}", t_gpu, None))
+        t_nb, _ = _time(lambda: big.neighbors(big.words[: args.neighbors], topn=10))
+        print(_row(f"neighbors of {args.neighbors} words over {args.gpu_vocab} on {card}", t_nb, None))
+        results["analogies_gpu"] = {
+            "embedlab_s": t_gpu,
+            "card": card,
+            "vocab": args.gpu_vocab,
+            "questions": r.total,
+        }
+        results["neighbors_gpu"] = {"embedlab_s": t_nb, "card": card}
+    else:
+        print("no GPU here: the 400k-word GPU run is skipped")
+    if args.json:
+        from embedlab.io import write_json
+
+        write_json(args.json, results)
+
+
+if __name__ == "__main__":
+    main()

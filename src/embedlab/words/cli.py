@@ -1,0 +1,225 @@
+"""``embedlab words``: neighbours, analogies, evaluation, diagnosis and plots from the shell.
+
+Heavy imports (gensim, numpy work) happen inside the commands, so ``embedlab --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+__all__ = ["words"]
+
+
+def _vectors_options(fn: Any) -> Any:
+    fn = click.option(
+        "--vectors",
+        "-v",
+        default="default",
+        show_default=True,
+        help="A vectors file, a gensim-downloader name, or 'default' (the embedded vectors).",
+    )(fn)
+    fn = click.option("--trusted", is_flag=True, help="Allow pickle-based files (.kv, .model).")(fn)
+    fn = click.option("--no-download", is_flag=True, help="Never download downloader names.")(fn)
+    fn = click.option("--device", default="auto", show_default=True, help="'auto', 'cpu' or 'cuda[:N]'.")(fn)
+    return fn
+
+
+def _load(vectors: str, trusted: bool, no_download: bool, device: str) -> Any:
+    from embedlab.words import WordVectors
+
+    return WordVectors.load(vectors, trusted=trusted, download=not no_download, device=device)
+
+
+def _scored(rows: list[tuple[str, float]]) -> str:
+    return "  ".join(f"{w} {s:.3f}" for w, s in rows)
+
+
+@click.group("words")
+def words() -> None:
+    """Word vectors: neighbours, analogies, evaluation, diagnosis, plots (Study 1)."""
+
+
+@words.command("neighbors")
+@click.argument("query", nargs=-1, required=True)
+@click.option("--topn", "-k", default=10, show_default=True, type=click.IntRange(1))
+@click.option("--restrict-vocab", type=click.IntRange(1), help="Search only the first N words.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@_vectors_options
+def neighbors_command(
+    query: tuple[str, ...],
+    topn: int,
+    restrict_vocab: int | None,
+    as_json: bool,
+    vectors: str,
+    trusted: bool,
+    no_download: bool,
+    device: str,
+) -> None:
+    """Nearest neighbours of each QUERY word, in one batched call."""
+    wv = _load(vectors, trusted, no_download, device)
+    result = wv.neighbors(list(query), topn=topn, restrict_vocab=restrict_vocab)
+    if as_json:
+        click.echo(json.dumps(dict(zip(query, result, strict=True)), indent=2))
+        return
+    for word, rows in zip(query, result, strict=True):
+        click.echo(f"{word}: {_scored(rows)}")
+
+
+@words.command("analogy")
+@click.argument("positive", nargs=-1, required=True)
+@click.option("--negative", "-n", multiple=True, help="A word to subtract (repeatable).")
+@click.option("--method", "-m", type=click.Choice(["3cosadd", "3cosmul", "pairdistance"]), default="3cosadd")
+@click.option("--topn", "-k", default=10, show_default=True, type=click.IntRange(1))
+@click.option("--both", is_flag=True, help="Show the seed's two formulations (needs 2 positive, 1 negative).")
+@_vectors_options
+def analogy_command(
+    positive: tuple[str, ...],
+    negative: tuple[str, ...],
+    method: str,
+    topn: int,
+    both: bool,
+    vectors: str,
+    trusted: bool,
+    no_download: bool,
+    device: str,
+) -> None:
+    """Words nearest POSITIVE minus --negative: ``analogy woman king -n man`` gives queen."""
+    from embedlab.errors import InputError
+
+    wv = _load(vectors, trusted, no_download, device)
+    if both:
+        if len(positive) != 2 or len(negative) != 1:
+            raise InputError("--both needs exactly two positive words and one --negative word")
+        for label, rows in wv.formulations(positive[0], positive[1], negative[0], topn=topn).items():
+            click.echo(f"{label}: {_scored(rows)}")
+        return
+    click.echo(_scored(wv.analogy(list(positive), list(negative), topn=topn, method=method)))
+
+
+@words.command("evaluate")
+@click.option("--analogies", "analogy_files", multiple=True, help="Analogy file(s); default the Google set.")
+@click.option("--similarity", "similarity_files", multiple=True, help="Word-pair file(s) or simlex999.")
+@click.option("--method", "-m", type=click.Choice(["3cosadd", "3cosmul", "pairdistance"]), default="3cosadd")
+@click.option("--restrict-vocab", default=300_000, show_default=True, type=click.IntRange(1))
+@click.option("--case-sensitive", is_flag=True, help="gensim's case_insensitive=False.")
+@click.option("--dummy4unknown", is_flag=True, help="Count questions with unknown words as wrong.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@_vectors_options
+def evaluate_command(
+    analogy_files: tuple[str, ...],
+    similarity_files: tuple[str, ...],
+    method: str,
+    restrict_vocab: int,
+    case_sensitive: bool,
+    dummy4unknown: bool,
+    as_json: bool,
+    vectors: str,
+    trusted: bool,
+    no_download: bool,
+    device: str,
+) -> None:
+    """Analogy accuracy (Google set) and similarity correlations (WordSim353, SimLex-999)."""
+    wv = _load(vectors, trusted, no_download, device)
+    if not analogy_files and not similarity_files:
+        analogy_files, similarity_files = ("questions-words",), ("wordsim353", "simlex999")
+    protocol = {
+        "restrict_vocab": restrict_vocab,
+        "case_insensitive": not case_sensitive,
+        "dummy4unknown": dummy4unknown,
+    }
+    out: dict[str, Any] = {}
+    for path in analogy_files:
+        r = wv.evaluate_analogies(path, method=method, progress=not as_json, **protocol)
+        out[path] = r.to_dict()
+        if not as_json:
+            click.echo(f"== analogies: {path}\n{r.summary()}")
+    for path in similarity_files:
+        s = wv.evaluate_similarity(path, **protocol)
+        out[path] = s.to_dict()
+        if not as_json:
+            click.echo(f"== similarity: {path}\n{s.summary()}")
+    if as_json:
+        click.echo(json.dumps(out, indent=2))
+
+
+@words.command("diagnose")
+@click.argument("a")
+@click.argument("b")
+@click.argument("c")
+@click.option("--expected", "-e", multiple=True, required=True, help="An expected answer (repeatable).")
+@click.option("--method", "-m", type=click.Choice(["3cosadd", "3cosmul", "pairdistance"]), default="3cosadd")
+@click.option("--topn", "-k", default=10, show_default=True, type=click.IntRange(1))
+@click.option("--figure", "-o", type=click.Path(dir_okay=False), help="Write the figure here (.png, .pdf).")
+@_vectors_options
+def diagnose_command(
+    a: str,
+    b: str,
+    c: str,
+    expected: tuple[str, ...],
+    method: str,
+    topn: int,
+    figure: str | None,
+    vectors: str,
+    trusted: bool,
+    no_download: bool,
+    device: str,
+) -> None:
+    """Why A : B :: C : ? misses --expected (``diagnose old young cow -e calf -e veal``)."""
+    wv = _load(vectors, trusted, no_download, device)
+    diag = wv.diagnose_analogy(a, b, c, list(expected), topn=topn, method=method)
+    click.echo(diag.summary())
+    if figure:
+        from embedlab.io import save_figure
+
+        click.echo(f"figure: {save_figure(diag.figure(), figure)}")
+
+
+def _pair(text: str) -> tuple[str, str]:
+    from embedlab.errors import InputError
+
+    left, sep, right = text.partition(":")
+    if not sep or not left or not right:
+        raise InputError(f"a pair is written from:to (actor:actress); got {text!r}")
+    return left, right
+
+
+@words.command("plot")
+@click.argument("extra", nargs=-1)
+@click.option("--pair", "-p", "pairs", multiple=True, help="An arrow from:to, e.g. king:queen (repeatable).")
+@click.option("--group", "-g", "groups", multiple=True, help="A group name=w1,w2,... (repeatable).")
+@click.option("--projection", type=click.Choice(["pca", "tsne"]), default="pca", show_default=True)
+@click.option("--out", "-o", required=True, type=click.Path(dir_okay=False), help="Figure file (.png, .pdf).")
+@_vectors_options
+def plot_command(
+    extra: tuple[str, ...],
+    pairs: tuple[str, ...],
+    groups: tuple[str, ...],
+    projection: str,
+    out: str,
+    vectors: str,
+    trusted: bool,
+    no_download: bool,
+    device: str,
+) -> None:
+    """Plot words in 2-D: groups (--group), arrows (--pair), or just the EXTRA words."""
+    from embedlab.errors import InputError
+    from embedlab.io import save_figure
+    from embedlab.plots import words as wplots
+
+    wv = _load(vectors, trusted, no_download, device)
+    if groups:
+        parsed = {}
+        for g in groups:
+            name, sep, members = g.partition("=")
+            if not sep or not members:
+                raise InputError(f"a group is written name=w1,w2,...; got {g!r}")
+            parsed[name] = [w for w in members.split(",") if w]
+        fig = wplots.plot_groups(wv, parsed, method=projection)  # type: ignore[arg-type]
+    elif pairs and not extra:
+        fig = wplots.plot_arrows(wv, [_pair(p) for p in pairs], method=projection)  # type: ignore[arg-type]
+    else:
+        fig = wplots.plot_words(wv, list(extra), pairs=[_pair(p) for p in pairs], method=projection)  # type: ignore[arg-type]
+    click.echo(f"figure: {save_figure(fig, out)}")

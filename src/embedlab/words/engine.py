@@ -1,0 +1,398 @@
+"""Batched similarity search over one pre-normalised float32 matrix.
+
+Every query kind (neighbours, the three analogy methods, evaluation) reduces to: score a
+chunk of queries against the candidate rows with matrix products, mask the input words,
+then take the top ``k`` and, optionally, the rank of a gold answer. Chunks are sized so a
+score matrix never holds more than ``chunk_elements`` floats. On CPU the work runs in
+numpy; when the device is a GPU it runs in torch.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+
+__all__ = ["Engine", "SearchResult", "unit_rows", "METHODS"]
+
+logger = logging.getLogger(__name__)
+
+Method = Literal["cosine", "3cosadd", "3cosmul", "pairdistance"]
+METHODS: tuple[str, ...] = ("3cosadd", "3cosmul", "pairdistance")
+
+
+def unit_rows(vectors: np.ndarray) -> np.ndarray:
+    """Return float32 rows scaled to unit length (all-zero rows stay zero)."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1)
+    safe = np.where(norms > 0, norms, 1.0).astype(np.float32)
+    return vectors / safe[:, None]
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """The outcome of a batched search.
+
+    Attributes
+    ----------
+    indices, scores
+        ``(Q, k)`` vocabulary indices and scores of the best candidates, best first.
+    ranks
+        ``(Q,)`` 1-based rank of the gold answer among the unmasked candidates; ``0`` where
+        no gold was given or it is not a candidate. ``None`` when ranks were not asked for.
+    probes
+        ``(Q, M)`` scores of the probed candidates before masking (``nan`` where absent), or ``None``.
+    """
+
+    indices: np.ndarray
+    scores: np.ndarray
+    ranks: np.ndarray | None = None
+    probes: np.ndarray | None = None
+
+
+def _topk_numpy(S: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Exact top-k per row, best first, without a full partition of every row.
+
+    The top ``k`` entries of a row lie in the ``k`` blocks with the largest block maxima, so a
+    fast max over blocks narrows each row to ``k`` blocks before partitioning.
+    """
+    n, V = S.shape
+    k = min(k, V)
+    if k == 1:
+        idx = S.argmax(axis=1)[:, None]
+    else:
+        block = 256
+        nb = V // block
+        if V < 8192 or k * 4 >= nb:
+            idx = np.argpartition(S, V - k, axis=1)[:, V - k :]
+        else:
+            v0 = nb * block
+            block_max = S[:, :v0].reshape(n, nb, block).max(axis=2)
+            top_blocks = np.argpartition(block_max, nb - k, axis=1)[:, nb - k :]
+            cols = (top_blocks[:, :, None] * block + np.arange(block)).reshape(n, k * block)
+            if v0 < V:
+                tail = np.broadcast_to(np.arange(v0, V), (n, V - v0))
+                cols = np.concatenate([cols, tail], axis=1)
+            vals = np.take_along_axis(S, cols, axis=1)
+            sel = np.argpartition(vals, vals.shape[1] - k, axis=1)[:, vals.shape[1] - k :]
+            idx = np.take_along_axis(cols, sel, axis=1)
+    vals = np.take_along_axis(S, idx, axis=1)
+    order = np.argsort(-vals, axis=1, kind="stable")
+    return np.take_along_axis(idx, order, axis=1), np.take_along_axis(vals, order, axis=1)
+
+
+def _gpu_possible() -> bool:
+    """Whether a GPU may be present, checked without importing torch (which costs seconds)."""
+    import glob
+    import sys
+
+    if "torch" in sys.modules:
+        return bool(sys.modules["torch"].cuda.is_available())
+    if os.environ.get("CUDA_VISIBLE_DEVICES", None) in {"", "-1"}:
+        return False
+    return bool(glob.glob("/dev/nvidia[0-9]*") or glob.glob("/dev/dxg"))
+
+
+def _imul(a: Any, b: Any) -> Any:
+    a *= b
+    return a
+
+
+def _unit(x: Any) -> Any:
+    """Scale the rows of a numpy array or torch tensor to unit length (zero rows stay zero)."""
+    norms = ((x * x).sum(1) ** 0.5)[:, None]
+    norms[norms == 0] = 1.0
+    return x / norms
+
+
+def _reduce_rows(
+    S: np.ndarray, k: int, gscore: np.ndarray | None, flags: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    greater = None
+    if gscore is not None:
+        above = np.greater(S, gscore[:, None], out=flags[: S.shape[0]] if flags is not None else None)
+        greater = np.count_nonzero(above, axis=1)
+    idx, val = _topk_numpy(S, k)
+    return idx, val, greater
+
+
+_POOL: ThreadPoolExecutor | None = None
+
+
+def _cpu_threads() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _pool() -> ThreadPoolExecutor:
+    """Threads for the row-wise numpy passes (numpy releases the GIL in them)."""
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(max_workers=_cpu_threads(), thread_name_prefix="embedlab-words")
+    return _POOL
+
+
+class Engine:
+    """Batched scoring over the unit-normalised rows of a vectors matrix.
+
+    Parameters
+    ----------
+    vectors
+        ``(V, d)`` raw vectors; they are normalised once, to float32.
+    device
+        ``"auto"`` (a GPU when torch sees one, else numpy on CPU), ``"cpu"`` or ``"cuda[:N]"``;
+        a ``torch.device`` object runs torch on that device, even a CPU.
+    chunk_elements
+        Largest score matrix held at once, in floats; ``None`` picks 2**24 on CPU, 2**27 on GPU.
+    """
+
+    def __init__(self, vectors: np.ndarray, device: Any = "auto", chunk_elements: int | None = None) -> None:
+        self.unit = unit_rows(vectors)
+        self._device_spec = device
+        self._device: Any = None
+        self._torch_unit: Any = None
+        self._chunk_elements = chunk_elements
+
+    # -- device -----------------------------------------------------------------------------
+    @property
+    def device(self) -> Any:
+        """The torch device used, or ``None`` when numpy on CPU does the work."""
+        if self._device is None:
+            self._device = self._resolve()
+        return self._device if self._device != "numpy" else None
+
+    def _resolve(self) -> Any:
+        spec = self._device_spec
+        if isinstance(spec, str) and (spec == "cpu" or (spec == "auto" and not _gpu_possible())):
+            return "numpy"
+        from embedlab.device import resolve_device
+
+        dev = resolve_device(spec)
+        if not isinstance(spec, str):  # an explicit torch.device runs torch, even on CPU
+            return dev
+        return "numpy" if dev.type == "cpu" else dev
+
+    @property
+    def backend(self) -> str:
+        """``"numpy"`` or ``"torch"``."""
+        return "numpy" if self.device is None else "torch"
+
+    def _matrix(self) -> Any:
+        if self.device is None:
+            return self.unit
+        if self._torch_unit is None:
+            import torch
+
+            self._torch_unit = torch.from_numpy(self.unit).to(self.device)
+        return self._torch_unit
+
+    def _array(self, a: np.ndarray) -> Any:
+        if self.device is None:
+            return a
+        import torch
+
+        return torch.as_tensor(a).to(self.device)
+
+    def _numpy(self, a: Any) -> np.ndarray:
+        return a if isinstance(a, np.ndarray) else a.cpu().numpy()
+
+    def _rows_per_chunk(self, n_candidates: int, factor: int = 1) -> int:
+        budget = self._chunk_elements or (2**24 if self.device is None else 2**27)
+        return max(1, budget // max(1, n_candidates * factor))
+
+    # -- scoring ----------------------------------------------------------------------------
+    def _candidates(self, candidates: np.ndarray | int | None) -> Any:
+        U = self._matrix()
+        if candidates is None:
+            return U
+        if isinstance(candidates, (int, np.integer)):
+            return U[: int(candidates)]
+        return U[self._array(np.asarray(candidates, dtype=np.int64))]
+
+    def _mm(self, a: Any, Uc: Any, slot: int, buffers: dict[int, Any] | None) -> Any:
+        """``a @ Uc.T``, written into a reused buffer on CPU (fresh 64 MB arrays cost page faults)."""
+        if buffers is None or self.device is not None:
+            return a @ Uc.T
+        rows = a.shape[0]
+        buf = buffers.get(slot)
+        if buf is None or buf.shape[0] < rows:
+            buf = buffers[slot] = np.empty((rows, Uc.shape[0]), np.float32)
+        out = buf[:rows]
+        np.matmul(a, Uc.T, out=out)
+        return out
+
+    def _scores(
+        self,
+        method: str,
+        Uc: Any,
+        pos: np.ndarray,
+        neg: np.ndarray,
+        queries: np.ndarray | None,
+        eps: float,
+        buffers: dict[int, Any] | None = None,
+    ) -> Any:
+        U = self._matrix()
+        if method == "cosine":
+            return self._mm(self._array(queries), Uc, 0, buffers)
+        if method == "3cosadd":
+            q = U[self._array(pos)].sum(axis=1)
+            if neg.shape[1]:
+                q = q - U[self._array(neg)].sum(axis=1)
+            return self._mm(_unit(q), Uc, 0, buffers)
+        if method == "3cosmul":
+            # in place, in at most three score-sized buffers
+            def shifted(idx: np.ndarray, slot: int) -> Any:
+                term = self._mm(U[self._array(idx)], Uc, slot, buffers)
+                term += 1.0
+                term *= 0.5
+                return term
+
+            num = shifted(pos[:, 0], 0)
+            for j in range(1, pos.shape[1]):
+                num *= shifted(pos[:, j], 1)
+            if not neg.shape[1]:
+                return num
+            den = shifted(neg[:, 0], 2)
+            for j in range(1, neg.shape[1]):
+                den *= shifted(neg[:, j], 1)
+            den += eps
+            num /= den
+            return num
+        if method == "pairdistance":
+            # cos(x - c, b - a) with positive = [b, c], negative = [a]
+            a, b, c = U[self._array(neg[:, 0])], U[self._array(pos[:, 0])], U[self._array(pos[:, 1])]
+            d = _unit(b - a)
+            xd = self._mm(d, Uc, 0, buffers)
+            xd -= (c * d).sum(1)[:, None]
+            dist = self._mm(c, Uc, 1, buffers)  # |x - c|^2 = 2 - 2 x.c for unit vectors
+            dist *= -2.0
+            dist += 2.0
+            dist[dist < 1e-12] = 1e-12
+            xd /= dist**0.5
+            return xd
+        raise ValueError(f"unknown method {method!r}")
+
+    def _reduce_numpy(
+        self, S: np.ndarray, k: int, gscore: np.ndarray | None, buffers: dict[int, Any]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Top ``k`` and the count of scores above ``gscore`` per row, rows split over CPU threads."""
+        n = S.shape[0]
+        flags = None
+        if gscore is not None:
+            flags = buffers.get(-1)
+            if flags is None or flags.shape[0] < n:
+                flags = buffers[-1] = np.empty(S.shape, bool)
+        threads = min(_cpu_threads(), n)
+        if threads < 2 or S.size < 2**20:
+            return _reduce_rows(S, k, gscore, flags)
+        bounds = np.linspace(0, n, threads + 1).astype(int)
+        jobs = [
+            _pool().submit(
+                _reduce_rows,
+                S[a:b],
+                k,
+                None if gscore is None else gscore[a:b],
+                None if flags is None else flags[a:b],
+            )
+            for a, b in zip(bounds[:-1], bounds[1:], strict=True)
+        ]
+        parts = [job.result() for job in jobs]
+        idx = np.concatenate([p[0] for p in parts])
+        val = np.concatenate([p[1] for p in parts])
+        greater = None if gscore is None else np.concatenate([p[2] for p in parts])  # type: ignore[misc]
+        return idx, val, greater
+
+    def score_all(self, method: str, pos: np.ndarray, neg: np.ndarray, *, eps: float = 1e-3) -> np.ndarray:
+        """Scores of every vocabulary word for a few queries, ``(Q, V)`` numpy (no masking)."""
+        pos = np.asarray(pos, np.int64)
+        neg = np.asarray(neg, np.int64).reshape(len(pos), -1)
+        return self._numpy(self._scores(method, self._matrix(), pos, neg, None, eps))
+
+    def search(
+        self,
+        method: str,
+        *,
+        k: int,
+        pos: np.ndarray | None = None,
+        neg: np.ndarray | None = None,
+        queries: np.ndarray | None = None,
+        candidates: np.ndarray | int | None = None,
+        exclude: np.ndarray | None = None,
+        gold: np.ndarray | None = None,
+        probe: np.ndarray | None = None,
+        eps: float = 1e-3,
+        progress: Any = None,
+    ) -> SearchResult:
+        """Score every query against the candidates in chunks; return the top ``k`` per query.
+
+        Parameters
+        ----------
+        method
+            ``"cosine"`` (``queries`` are unit vectors), ``"3cosadd"``, ``"3cosmul"`` or
+            ``"pairdistance"`` (``pos``/``neg`` are ``(Q, P)``/``(Q, N)`` vocabulary indices).
+        k
+            How many best candidates to return per query.
+        candidates
+            ``None`` (the whole vocabulary), an int (the first ``n`` rows) or an index array.
+        exclude, gold, probe
+            Candidate *positions* (``-1`` for none): ``(Q, E)`` masked out, ``(Q,)`` whose rank is
+            returned, ``(Q, M)`` whose scores before masking are returned.
+        eps
+            The 3CosMul denominator's epsilon.
+        progress
+            A tqdm bar updated with the number of queries done, or ``None``.
+        """
+        n_queries = len(queries) if queries is not None else len(pos)  # type: ignore[arg-type]
+        pos = np.zeros((n_queries, 0), np.int64) if pos is None else np.asarray(pos, np.int64)
+        neg = np.zeros((n_queries, 0), np.int64) if neg is None else np.asarray(neg, np.int64)
+        Uc = self._candidates(candidates)
+        n_cand = int(Uc.shape[0])
+        k = max(1, min(k, n_cand))
+        factor = {"3cosmul": 3, "pairdistance": 2}.get(method, 1)
+        step = self._rows_per_chunk(n_cand, factor)
+        out_idx = np.empty((n_queries, k), np.int64)
+        out_val = np.empty((n_queries, k), np.float32)
+        ranks = np.zeros(n_queries, np.int64) if gold is not None else None
+        probes = np.full((n_queries, probe.shape[1]), np.nan, np.float32) if probe is not None else None
+        buffers: dict[int, Any] = {}
+        for start in range(0, n_queries, step):
+            sl = slice(start, min(start + step, n_queries))
+            S = self._scores(
+                method, Uc, pos[sl], neg[sl], None if queries is None else queries[sl], eps, buffers
+            )
+            rows = np.arange(sl.stop - sl.start)
+            if probe is not None:
+                p = probe[sl]
+                ok = p >= 0
+                got = self._numpy(S[self._array(rows[:, None].repeat(p.shape[1], 1)[ok]), self._array(p[ok])])
+                chunk = probes[sl]  # type: ignore[index]
+                chunk[ok] = got
+            if exclude is not None and exclude.size:
+                ex = exclude[sl]
+                ok = ex >= 0
+                r = rows[:, None].repeat(ex.shape[1], 1)[ok]
+                S[self._array(r), self._array(ex[ok])] = -np.inf
+            gscore = None
+            if gold is not None:
+                g = gold[sl]
+                has = g >= 0
+                gscore = S[self._array(rows), self._array(np.where(has, g, 0))]
+            if self.device is None:
+                idx, val, greater = self._reduce_numpy(S, k, gscore, buffers)
+            else:
+                val_t, idx_t = S.topk(k, dim=1)
+                idx, val = self._numpy(idx_t), self._numpy(val_t)
+                greater = None if gscore is None else self._numpy((S > gscore[:, None]).sum(dim=1))
+            if gold is not None:
+                r = greater + 1
+                r[~(has & np.isfinite(self._numpy(gscore)))] = 0
+                ranks[sl] = r  # type: ignore[index]
+            out_idx[sl], out_val[sl] = idx, val
+            if progress is not None:
+                progress.update(sl.stop - sl.start)
+        if candidates is not None and not isinstance(candidates, (int, np.integer)):
+            out_idx = np.asarray(candidates, dtype=np.int64)[out_idx]
+        return SearchResult(out_idx, out_val, ranks, probes)

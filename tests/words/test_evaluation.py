@@ -1,0 +1,141 @@
+"""Analogy and similarity evaluation: parity with gensim under the same protocol, and the extras."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from embedlab.errors import ConfigError, InputError
+from embedlab.words import WordVectors
+
+
+def _gensim_sections(kv, path=None, **protocol):
+    from gensim.test.utils import datapath
+
+    _, sections = kv.evaluate_word_analogies(str(path or datapath("questions-words.txt")), **protocol)
+    return {s["section"]: (len(s["correct"]), len(s["correct"]) + len(s["incorrect"])) for s in sections[:-1]}
+
+
+@pytest.mark.parametrize(
+    "protocol",
+    [
+        {},
+        {"case_insensitive": False},
+        {"restrict_vocab": 1500},
+        {"dummy4unknown": True, "restrict_vocab": 2500},
+    ],
+)
+def test_analogy_counts_equal_gensim_per_section(structured_kv, questions_subset, protocol):
+    wv = WordVectors(structured_kv)
+    ours = wv.evaluate_analogies(questions_subset, **protocol)
+    theirs = _gensim_sections(structured_kv, questions_subset, **protocol)
+    assert ours.sections == theirs
+    correct = sum(c for c, _ in theirs.values())
+    total = sum(t for _, t in theirs.values())
+    assert 0 < correct < total  # a meaningful mix of right and wrong answers
+    assert ours.accuracy == pytest.approx(correct / total)
+    assert ours.protocol["restrict_vocab"] == protocol.get("restrict_vocab", 300_000)
+
+
+def test_analogy_counts_equal_gensim_on_trained_vectors(lee_wv):
+    ours = lee_wv.evaluate_analogies()
+    assert ours.sections == _gensim_sections(lee_wv.kv)
+
+
+def test_analogy_result_extras(structured_kv, questions_subset):
+    r = WordVectors(structured_kv).evaluate_analogies(questions_subset, topk=(1, 3, 10))
+    sem_c, sem_t = r.semantic
+    syn_c, syn_t = r.syntactic
+    assert sem_t + syn_t == r.total and sem_c + syn_c == r.correct
+    assert r.topk_accuracy[1] <= r.topk_accuracy[3] <= r.topk_accuracy[10]
+    q = r.questions[~r.questions.oov]
+    assert len(q) == r.total
+    # a correct answer is the gold word or one of its case forms; its rank is then 1 or close
+    assert (q.loc[q.correct, "rank"] >= 1).all()
+    wrong = q[~q.correct & (q["rank"] > 0)]
+    assert (wrong["rank"] > 1).all()
+    assert "section" in r.summary() and r.to_dict()["total"] == r.total
+    assert r.oov_ratio == pytest.approx(100 * r.oov / len(r.questions))
+
+
+@pytest.mark.parametrize("method", ["3cosmul", "pairdistance"])
+def test_other_methods_agree_with_single_queries(structured_kv, questions_subset, method):
+    wv = WordVectors(structured_kv)
+    r = wv.evaluate_analogies(questions_subset, method=method, case_insensitive=False)
+    assert 0 < r.correct < r.total and r.protocol["method"] == method
+    sample = r.questions[~r.questions.oov].iloc[::331]
+    for row in sample.itertuples():
+        top = wv.analogy([row.b, row.c], [row.a], topn=1, method=method)[0][0]
+        assert top == row.predicted
+
+
+def test_similarity_equals_gensim(lee_wv, structured_kv, shipped_file):
+    for name in ("wordsim353.tsv", "simlex999.txt"):
+        path = shipped_file(name)
+        for kv in (lee_wv.kv, structured_kv):
+            ours = WordVectors(kv).evaluate_similarity(path)
+            pearson, spearman, oov = kv.evaluate_word_pairs(str(path))
+            assert ours.pearson == pytest.approx(pearson.statistic, abs=1e-6)
+            assert ours.spearman == pytest.approx(spearman.statistic, abs=1e-6)
+            assert ours.oov_ratio == pytest.approx(oov)
+    ours = lee_wv.evaluate_similarity("wordsim353", dummy4unknown=True, case_insensitive=False)
+    pearson, spearman, oov = lee_wv.kv.evaluate_word_pairs(
+        str(shipped_file("wordsim353.tsv")), dummy4unknown=True, case_insensitive=False
+    )
+    assert ours.spearman == pytest.approx(spearman.statistic, abs=1e-6)
+    assert ours.oov_ratio == pytest.approx(oov)
+    assert "spearman" in ours.summary()
+
+
+def test_any_file_in_the_formats(lee_wv, tmp_path):
+    qs = tmp_path / "mine.txt"
+    qs.write_text(": tiny\nthe and of to\nthe and in for\n: gram-tiny\nsaid says was is\n")
+    r = lee_wv.evaluate_analogies(qs)
+    assert set(r.sections) == {"tiny", "gram-tiny"} and r.total == 3
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("# comment\nthe\tand\t5\nof\tto\t3\nsaid\twas\t1\nzzzz\tqqqq\t2\n")
+    s = lee_wv.evaluate_similarity(pairs)
+    assert s.pairs == 3 and s.oov == 1
+
+
+def test_evaluation_bad_input(lee_wv, tmp_path):
+    with pytest.raises(InputError, match="does not exist"):
+        lee_wv.evaluate_analogies(tmp_path / "nope.txt")
+    bad = tmp_path / "bad.txt"
+    bad.write_text("a b c d\n")
+    with pytest.raises(InputError, match="before any"):
+        lee_wv.evaluate_analogies(bad)
+    empty = tmp_path / "empty.txt"
+    empty.write_text(": only-a-header\n")
+    with pytest.raises(InputError, match="no analogy questions"):
+        lee_wv.evaluate_analogies(empty)
+    with pytest.raises(ConfigError, match="method"):
+        lee_wv.evaluate_analogies(method="3cosfoo")
+    with pytest.raises(ConfigError, match="restrict_vocab"):
+        lee_wv.evaluate_analogies(restrict_vocab=0)
+    with pytest.raises(InputError, match="no 'word1"):
+        lee_wv.evaluate_similarity(bad)
+
+
+def test_torch_path_matches_numpy(structured_kv, questions_subset):
+    torch = pytest.importorskip("torch")
+    a = WordVectors(structured_kv, device="cpu").evaluate_analogies(questions_subset, method="3cosmul")
+    b = WordVectors(structured_kv, device=torch.device("cpu")).evaluate_analogies(
+        questions_subset, method="3cosmul"
+    )
+    assert a.sections == b.sections
+    assert np.array_equal(a.questions["rank"].to_numpy(), b.questions["rank"].to_numpy())
+
+
+@pytest.mark.gpu
+def test_cuda_matches_cpu(structured_kv, questions_subset):
+    cpu = WordVectors(structured_kv, device="cpu")
+    gpu = WordVectors(structured_kv, device="cuda")
+    assert gpu.engine.backend == "torch"
+    for method in ("3cosadd", "3cosmul", "pairdistance"):
+        a = cpu.evaluate_analogies(questions_subset, method=method)
+        b = gpu.evaluate_analogies(questions_subset, method=method)
+        assert a.sections == b.sections
+    words = cpu.words[:100]
+    on_cpu, on_gpu = cpu.neighbors(words, 5), gpu.neighbors(words, 5)
+    assert [[w for w, _ in r] for r in on_cpu] == [[w for w, _ in r] for r in on_gpu]

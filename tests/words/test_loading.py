@@ -1,0 +1,143 @@
+"""Loading every format from small files the tests write, and the errors for bad files."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from gensim.models import KeyedVectors
+
+from embedlab.errors import InputError
+from embedlab.words import WordVectors
+from embedlab.words.loading import detect_format
+
+
+@pytest.fixture(scope="module")
+def small_kv():
+    rng = np.random.default_rng(0)
+    kv = KeyedVectors(8)
+    kv.add_vectors(["king", "queen", "man", "woman", "the"], rng.standard_normal((5, 8)).astype(np.float32))
+    return kv
+
+
+def _same(wv, kv):
+    assert wv.words == kv.index_to_key
+    assert np.allclose(wv.kv.vectors, kv.vectors, atol=1e-5)
+
+
+def test_word2vec_text_and_binary(small_kv, tmp_path):
+    txt, bin_ = tmp_path / "v.txt", tmp_path / "v.bin"
+    small_kv.save_word2vec_format(str(txt), binary=False)
+    small_kv.save_word2vec_format(str(bin_), binary=True)
+    assert detect_format(txt) == "word2vec-txt" and detect_format(bin_) == "word2vec-bin"
+    _same(WordVectors.load(txt), small_kv)
+    _same(WordVectors.load(bin_), small_kv)
+    assert len(WordVectors.load(txt, limit=2)) == 2
+
+
+def test_glove_without_header_is_detected(small_kv, tmp_path):
+    path = tmp_path / "glove.6B.8d.txt"
+    lines = [w + " " + " ".join(f"{x:.6f}" for x in small_kv[w]) for w in small_kv.index_to_key]
+    path.write_text("\n".join(lines) + "\n")
+    assert detect_format(path) == "glove"
+    _same(WordVectors.load(path), small_kv)
+
+
+def test_fasttext_vec_and_bin(tmp_path):
+    from gensim.models import FastText
+    from gensim.models.fasttext import save_facebook_model
+
+    sentences = [["king", "queen", "man", "woman", "royal"] * 3, ["man", "woman", "child"] * 4] * 5
+    model = FastText(sentences, vector_size=8, min_count=1, epochs=2, workers=1, seed=0, bucket=1000)
+    vec, bin_ = tmp_path / "ft.vec", tmp_path / "ft.bin"
+    model.wv.save_word2vec_format(str(vec))
+    save_facebook_model(model, str(bin_))
+    assert detect_format(bin_) == "fasttext-bin"
+    from_vec, from_bin = WordVectors.load(vec), WordVectors.load(bin_)
+    assert from_vec.words == model.wv.index_to_key == from_bin.words
+    assert np.allclose(from_bin.kv.vectors, model.wv.vectors, atol=1e-5)
+
+
+def test_shipped_files_load(shipped_file):
+    for name in ("test_glove.txt", "toy-model.vec", "crime-and-punishment.bin", "euclidean_vectors.bin"):
+        wv = WordVectors.load(shipped_file(name))
+        assert len(wv) > 0 and wv.vector_size > 0
+
+
+def test_pickle_needs_trusted(small_kv, tmp_path):
+    path = tmp_path / "v.kv"
+    small_kv.save(str(path))
+    with pytest.raises(InputError, match="pickle.*trusted=True"):
+        WordVectors.load(path)
+    _same(WordVectors.load(path, trusted=True), small_kv)
+    model_path = tmp_path / "w2v.model"
+    from gensim.models import Word2Vec
+
+    Word2Vec([["a", "b", "c"]] * 5, vector_size=4, min_count=1, epochs=1, workers=1).save(str(model_path))
+    with pytest.raises(InputError, match="trusted"):
+        WordVectors.load(model_path)
+    assert sorted(WordVectors.load(model_path, trusted=True).words) == ["a", "b", "c"]
+
+
+def test_corrupt_missing_and_empty_files(tmp_path, small_kv):
+    bad = tmp_path / "broken.txt"
+    bad.write_text("3 8\nking 0.1 0.2\n")
+    with pytest.raises(InputError) as err:
+        WordVectors.load(bad)
+    assert str(bad) in str(err.value) and "word2vec-txt" in str(err.value) and "glove" in str(err.value)
+    binary = tmp_path / "broken.bin"
+    good = tmp_path / "good.bin"
+    small_kv.save_word2vec_format(str(good), binary=True)
+    binary.write_bytes(good.read_bytes()[:40])
+    with pytest.raises(InputError, match="broken.bin.*formats tried"):
+        WordVectors.load(binary)
+    with pytest.raises(InputError, match="does not exist"):
+        WordVectors.load(tmp_path / "missing.txt")
+    empty = tmp_path / "empty.vec"
+    empty.write_text("")
+    with pytest.raises(InputError, match="empty"):
+        WordVectors.load(empty)
+
+
+def test_downloader_name_offline(tmp_path, monkeypatch, small_kv):
+    monkeypatch.setenv("GENSIM_DATA_DIR", str(tmp_path))
+    with pytest.raises(InputError) as err:
+        WordVectors.load("glove-wiki-gigaword-50", download=False)
+    msg = str(err.value)
+    assert (
+        "GENSIM_DATA_DIR" in msg
+        and str(tmp_path / "glove-wiki-gigaword-50" / "glove-wiki-gigaword-50.gz") in msg
+    )
+    folder = tmp_path / "tiny-vectors"
+    folder.mkdir()
+    small_kv.save_word2vec_format(str(folder / "tiny-vectors.gz"))
+    _same(WordVectors.load("tiny-vectors", download=False), small_kv)
+
+
+def test_backend_registered_and_created(tmp_path, small_kv):
+    import embedlab
+
+    info = [p for p in embedlab.plugins("backend") if p.name == "gensim"]
+    assert info and info[0].distribution == "embedlab"
+    path = tmp_path / "v.txt"
+    small_kv.save_word2vec_format(str(path))
+    wv = embedlab.create("backend", "gensim", source=str(path), device="cpu")
+    assert isinstance(wv, WordVectors) and len(wv) == 5
+
+
+def test_light_imports():
+    import subprocess
+    import sys
+
+    code = (  # only this area's modules: other plugins are tested by their own areas
+        "import sys, embedlab.words.plugin, embedlab.words.params, embedlab.words; "
+        "print(sorted(m for m in ('gensim', 'torch', 'sklearn', 'ray') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+    out = subprocess.run(
+        [sys.executable, "-c", "import sys, embedlab; print('embedlab.words' in sys.modules)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert out.strip() == "False"

@@ -1,0 +1,158 @@
+"""WordVectors queries: neighbours, the three analogy methods, candidates, odd one out, bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from gensim.models import KeyedVectors
+
+from embedlab.errors import ConfigError, InputError
+from embedlab.words import WordVectors
+
+
+def test_neighbors_equal_most_similar(lee_wv):
+    words = lee_wv.words[:150:3]
+    ours = lee_wv.neighbors(words, topn=10)
+    assert len(ours) == len(words)
+    for w, got in zip(words, ours, strict=True):
+        expected = lee_wv.kv.most_similar(w, topn=10)
+        assert [x for x, _ in got] == [x for x, _ in expected]
+        assert np.allclose([s for _, s in got], [s for _, s in expected], atol=1e-5)
+
+
+def test_neighbors_restricted_candidates(lee_wv):
+    w = lee_wv.words[10]
+    got = lee_wv.neighbors(w, topn=5, restrict_vocab=300)[0]
+    assert [x for x, _ in got] == [x for x, _ in lee_wv.kv.most_similar(w, topn=5, restrict_vocab=300)]
+    pool = lee_wv.words[100:140]
+    got = lee_wv.neighbors([w], topn=3, candidates=pool)[0]
+    sims = {x: lee_wv.similarity(w, x) for x in pool if x != w}
+    assert [x for x, _ in got] == sorted(sims, key=sims.get, reverse=True)[:3]
+
+
+def test_analogy_3cosadd_equals_most_similar(lee_wv):
+    pos, neg = lee_wv.words[20:22], lee_wv.words[30:31]
+    ours = lee_wv.analogy(pos, neg, topn=5)
+    theirs = lee_wv.kv.most_similar(positive=pos, negative=neg, topn=5)
+    assert [w for w, _ in ours] == [w for w, _ in theirs]
+    assert np.allclose([s for _, s in ours], [s for _, s in theirs], atol=1e-5)
+    batch = lee_wv.analogies([(neg[0], pos[0], pos[1])] * 3, topn=5)
+    assert [w for w, _ in batch[2]] == [w for w, _ in ours]
+
+
+def _hand_space():
+    """man, woman, king orthonormal; 'womanly' wins 3CosAdd, 'queen' wins 3CosMul."""
+    e = np.eye(6, dtype=np.float32)
+    x1 = 0.1 * e[0] + 0.95 * e[1] + 0.1 * e[2] + np.sqrt(1 - 0.01 - 0.9025 - 0.01) * e[3]
+    x2 = 0.2 * e[0] + 0.55 * e[1] + 0.55 * e[2] + np.sqrt(1 - 0.04 - 0.3025 - 0.3025) * e[4]
+    kv = KeyedVectors(6)
+    kv.add_vectors(
+        ["man", "woman", "king", "womanly", "queen", "other"], np.stack([e[0], e[1], e[2], x1, x2, e[5]])
+    )
+    return WordVectors(kv), kv
+
+
+@pytest.mark.filterwarnings("ignore:Call to deprecated `init_sims`:DeprecationWarning")
+def test_3cosmul_follows_levy_goldberg_and_disagrees_with_3cosadd():
+    wv, kv = _hand_space()
+    add = wv.analogy(["woman", "king"], ["man"], topn=2, method="3cosadd")
+    mul = wv.analogy(["woman", "king"], ["man"], topn=2, method="3cosmul")
+    assert add[0][0] == "womanly" and mul[0][0] == "queen"
+
+    def shifted(x, y):
+        return (1 + wv.similarity(x, y)) / 2
+
+    for word, score in mul:
+        expected = shifted(word, "woman") * shifted(word, "king") / (shifted(word, "man") + 1e-3)
+        assert score == pytest.approx(expected, rel=1e-5)
+    gensim_mul = kv.most_similar_cosmul(positive=["woman", "king"], negative=["man"], topn=2)
+    ours_gensim_eps = wv.analogy(["woman", "king"], ["man"], topn=2, method="3cosmul", eps=1e-6)
+    assert [w for w, _ in ours_gensim_eps] == [w for w, _ in gensim_mul]
+    assert np.allclose([s for _, s in ours_gensim_eps], [s for _, s in gensim_mul], rtol=1e-5)
+
+
+def test_pairdistance_formula():
+    wv, _ = _hand_space()
+    got = dict(wv.analogy(["woman", "king"], ["man"], topn=3, method="pairdistance"))
+    U = {w: wv.vector(w, norm=True) for w in wv.words}
+    d = U["woman"] - U["man"]
+    for word, score in got.items():
+        x = U[word] - U["king"]
+        assert score == pytest.approx(float(x @ d / np.linalg.norm(x) / np.linalg.norm(d)), abs=1e-5)
+    with pytest.raises(InputError, match="exactly two positive"):
+        wv.analogy(["woman"], ["man"], method="pairdistance")
+
+
+def test_formulations_and_doesnt_match(lee_wv):
+    w1, w2, w3 = lee_wv.words[40:43]
+    both = lee_wv.formulations(w1, w2, w3, topn=3)
+    assert list(both) == [f"{w1} + {w2} - {w3}", f"{w1} + {w3} - {w2}"]
+    assert [w for w, _ in both[f"{w1} + {w3} - {w2}"]] == [
+        w for w, _ in lee_wv.kv.most_similar(positive=[w1, w3], negative=[w2], topn=3)
+    ]
+    group = lee_wv.words[50:55]
+    assert lee_wv.doesnt_match(group) == lee_wv.kv.doesnt_match(group)
+
+
+def test_distance_table(lee_wv):
+    df = lee_wv.distance_table("police", near=["officers"], far=["the", "cricket"])
+    assert list(df.columns) == ["main", "word", "group", "similarity", "distance"]
+    assert df["distance"].is_monotonic_increasing
+    assert isinstance(df.attrs["far_is_farther"], bool)
+    assert df.loc[df.word == "officers", "distance"].item() == pytest.approx(
+        lee_wv.distance("police", "officers")
+    )
+
+
+def test_out_of_vocabulary_lists_every_word_with_spellings(lee_wv):
+    with pytest.raises(InputError) as err:
+        lee_wv.neighbors(["police", "polise", "zzzzqqq", "Police"])
+    msg = str(err.value)
+    assert "3 of the words" in msg and "'polise'" in msg and "'zzzzqqq'" in msg
+    assert "did you mean 'police'" in msg
+
+
+def test_empty_and_bad_arguments(lee_wv):
+    with pytest.raises(InputError, match="no words"):
+        lee_wv.neighbors([])
+    with pytest.raises(InputError, match="positive"):
+        lee_wv.analogy([], ["man"])
+    with pytest.raises(ConfigError, match="method"):
+        lee_wv.analogy(["police"], [], method="nearest")
+    with pytest.raises(ConfigError, match="topn"):
+        lee_wv.neighbors(["police"], topn=0)
+    with pytest.raises(InputError, match="at least two"):
+        lee_wv.doesnt_match(["police"])
+    with pytest.raises(InputError, match=r"\(a, b, c\)"):
+        lee_wv.analogies([("a", "b")])
+    with pytest.raises(ConfigError, match="either"):
+        lee_wv.neighbors(["police"], restrict_vocab=10, candidates=["the"])
+
+
+def test_nan_rows_are_refused():
+    kv = KeyedVectors(3)
+    kv.add_vectors(["ok", "bad", "worse"], np.array([[1, 0, 0], [np.nan, 0, 0], [0, np.inf, 1]], np.float32))
+    with pytest.raises(InputError, match=r"2 word vector\(s\) hold NaN.*'bad', 'worse'"):
+        WordVectors(kv)
+    with pytest.raises(InputError, match="KeyedVectors"):
+        WordVectors(np.zeros((3, 3)))
+
+
+def test_large_vocabulary_topk_is_exact():
+    rng = np.random.default_rng(3)
+    kv = KeyedVectors(16)
+    kv.add_vectors([f"w{i}" for i in range(20_000)], rng.standard_normal((20_000, 16)).astype(np.float32))
+    wv = WordVectors(kv)
+    words = [f"w{i}" for i in range(0, 20_000, 997)]
+    for w, got in zip(words, wv.neighbors(words, topn=7), strict=True):
+        assert [x for x, _ in got] == [x for x, _ in kv.most_similar(w, topn=7)]
+
+
+def test_small_chunks_give_the_same_answers(structured_kv, questions_subset):
+    whole = WordVectors(structured_kv)
+    chunked = WordVectors(structured_kv, chunk_elements=50_000)  # about 10 queries per chunk
+    words = whole.words[:200]
+    assert whole.neighbors(words, 5) == chunked.neighbors(words, 5)
+    a = whole.evaluate_analogies(questions_subset, method="pairdistance")
+    b = chunked.evaluate_analogies(questions_subset, method="pairdistance")
+    assert a.sections == b.sections and a.topk_accuracy == b.topk_accuracy
