@@ -26,6 +26,6 @@ def run_command(config: Path, out: Path, resume: bool) -> None:
     from embedlab.lab.run import run
 
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
-    logging.getLogger("embedlab").setLevel(logging.INFO)
+    logging.getLogger("embedlab.lab").setLevel(logging.INFO)
     result = run(config, out, resume=resume)
     click.echo(f"report: {result.report}")

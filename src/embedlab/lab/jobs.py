@@ -16,6 +16,7 @@ import pydantic
 from pydantic import Field
 
 from embedlab.errors import ConfigError
+from embedlab.learn.job import MetricLearningStudy, metric_learning_job
 from embedlab.params import Params, describe_validation_error
 
 if TYPE_CHECKING:
@@ -252,6 +253,7 @@ def words_job(
 SEARCH = Job(search_job, SearchStudy)
 JOBS: dict[str, Job] = {
     "classification": Job(classification_job, ClassificationStudy),
+    "metric-learning": Job(metric_learning_job, MetricLearningStudy),
     "words": Job(words_job, WordsStudy),
 }
 
