@@ -28,7 +28,7 @@ docs: install
 	$(VENV)/bin/sphinx-build -W --keep-going -b html docs docs/_build/html
 
 demo: install
-	$(PY) examples/demo.py
+	$(VENV)/bin/embedlab run examples/quickstart.yaml --out runs
 
 bench: install
 	$(PY) benchmarks/run_all.py

@@ -10,17 +10,27 @@ from embedlab.errors import ConfigError
 def write_idx(folder, prefix, images, labels):
     folder.mkdir(parents=True, exist_ok=True)
     n, h, w = images.shape
-    (folder / f"{prefix}-images-idx3-ubyte").write_bytes(struct.pack(">IIII", 2051, n, h, w) + images.tobytes())
+    (folder / f"{prefix}-images-idx3-ubyte").write_bytes(
+        struct.pack(">IIII", 2051, n, h, w) + images.tobytes()
+    )
     (folder / f"{prefix}-labels-idx1-ubyte").write_bytes(struct.pack(">II", 2049, n) + labels.tobytes())
 
 
 def fake_torchvision_root(tmp_path, folder_name, n_train=200, n_test=50):
     rng = np.random.default_rng(0)
     raw = tmp_path / folder_name / "raw"
-    write_idx(raw, "train", rng.integers(0, 256, (n_train, 28, 28), dtype=np.uint8),
-              (np.arange(n_train) % 10).astype(np.uint8))
-    write_idx(raw, "t10k", rng.integers(0, 256, (n_test, 28, 28), dtype=np.uint8),
-              (np.arange(n_test) % 10).astype(np.uint8))
+    write_idx(
+        raw,
+        "train",
+        rng.integers(0, 256, (n_train, 28, 28), dtype=np.uint8),
+        (np.arange(n_train) % 10).astype(np.uint8),
+    )
+    write_idx(
+        raw,
+        "t10k",
+        rng.integers(0, 256, (n_test, 28, 28), dtype=np.uint8),
+        (np.arange(n_test) % 10).astype(np.uint8),
+    )
     return tmp_path
 
 

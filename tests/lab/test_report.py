@@ -59,3 +59,4 @@ def test_metric_tables_layouts():
     assert tables[0] == (["metric", "value"], [["loss", "0.25"]])
     assert tables[1] == (["trials", "units", "acc"], [["0", "16", "0.8"], ["1", "32", "0.9"]])
     assert "nan" in render_markdown("t", {"s": {"auc": float("nan")}}, {})
+    assert "| note | a \\| b |" in render_markdown("t", {"s": {"note": "a | b"}}, {})

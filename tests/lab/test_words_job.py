@@ -35,7 +35,12 @@ def test_words_run_skips_unknown_words_and_writes_figures(tmp_path):
     assert set(metrics["neighbours"]) == {"italy", "mother", "breaking"}
     assert len(metrics["neighbours"]["italy"].split(", ")) == 3
     assert set(metrics["analogies"]) == {"king + woman - man", "king + man - woman"}
-    assert "young" in metrics["diagnosis"]["summary"] and "calf" in metrics["diagnosis"]["summary"]
+    diagnosis = metrics["diagnosis"]
+    assert diagnosis["question"] == "old : young :: cow : ?"
+    assert (
+        diagnosis["expected calf"].startswith("rank ")
+        and "cos(young-old, calf-cow)" in diagnosis["expected calf"]
+    )
     assert set(metrics["similarity"]) == {"wordsim353.tsv", "simlex999.txt"}
     names = {f.split("/")[-1] for f in result.figures["w"]}
     assert names == {

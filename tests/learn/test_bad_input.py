@@ -42,8 +42,10 @@ def test_single_class_batch_warns_and_mines_nothing(name):
     assert len(a) == len(p) == len(n) == 0
 
 
-@pytest.mark.parametrize(("kind", "name"), [("loss", "triplet"), ("loss", "contrastive"), ("miner", "semihard"),
-                                            ("miner", "batch-all")])
+@pytest.mark.parametrize(
+    ("kind", "name"),
+    [("loss", "triplet"), ("loss", "contrastive"), ("miner", "semihard"), ("miner", "batch-all")],
+)
 def test_negative_margin_is_a_config_error(kind, name):
     field = "neg_margin" if name == "contrastive" else "margin"
     with pytest.raises(ConfigError, match=rf"{field}.*greater than or equal to 0"):
@@ -57,7 +59,9 @@ def test_negative_margin_through_the_class_too():
         TripletLoss(margin=-1)
 
 
-@pytest.mark.parametrize(("kind", "name"), [("loss", "triplet"), ("miner", "batch-hard"), ("miner", "semihard")])
+@pytest.mark.parametrize(
+    ("kind", "name"), [("loss", "triplet"), ("miner", "batch-hard"), ("miner", "semihard")]
+)
 def test_unknown_distance_is_a_config_error(kind, name):
     with pytest.raises(ConfigError, match="distance.*euclidean"):
         embedlab.create(kind, name, distance="manhattan")
@@ -70,9 +74,17 @@ def test_bad_shapes_dtypes_and_indices():
     with pytest.raises(InputError, match="labels must be integers"):
         loss(torch.randn(4, 2), torch.rand(4))
     with pytest.raises(InputError, match="outside the batch"):
-        loss(torch.randn(4, 2), torch.arange(4) % 2, indices=(torch.tensor([0]), torch.tensor([2]), torch.tensor([9])))
+        loss(
+            torch.randn(4, 2),
+            torch.arange(4) % 2,
+            indices=(torch.tensor([0]), torch.tensor([2]), torch.tensor([9])),
+        )
     with pytest.raises(InputError, match="different lengths"):
-        loss(torch.randn(4, 2), torch.arange(4) % 2, indices=(torch.tensor([0]), torch.tensor([2, 0]), torch.tensor([1])))
+        loss(
+            torch.randn(4, 2),
+            torch.arange(4) % 2,
+            indices=(torch.tensor([0]), torch.tensor([2, 0]), torch.tensor([1])),
+        )
     with pytest.raises(InputError, match="triplets, got 4 pair"):
         loss(torch.randn(4, 2), torch.arange(4) % 2, indices=(torch.tensor([0]),) * 4)
 
@@ -80,4 +92,6 @@ def test_bad_shapes_dtypes_and_indices():
 def test_labels_may_be_numpy_or_lists():
     loss = embedlab.create("loss", "triplet")
     e = torch.randn(6, 3)
-    assert float(loss(e, [0, 0, 1, 1, 2, 2])) == pytest.approx(float(loss(e, torch.tensor([0, 0, 1, 1, 2, 2]))))
+    assert float(loss(e, [0, 0, 1, 1, 2, 2])) == pytest.approx(
+        float(loss(e, torch.tensor([0, 0, 1, 1, 2, 2])))
+    )

@@ -8,7 +8,9 @@ from embedlab.learn.distances import DISTANCES, cosine, euclidean, get_distance,
 @pytest.fixture
 def xy():
     g = torch.Generator().manual_seed(0)
-    return torch.randn(20, 7, generator=g, dtype=torch.float64), torch.randn(13, 7, generator=g, dtype=torch.float64)
+    return torch.randn(20, 7, generator=g, dtype=torch.float64), torch.randn(
+        13, 7, generator=g, dtype=torch.float64
+    )
 
 
 def test_matches_cdist(xy):

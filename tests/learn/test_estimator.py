@@ -15,9 +15,9 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 def p_at_1(model, ds):
-    return retrieval(model.transform(ds["test"].X), ds["test"].y, model.transform(ds["train"].X), ds["train"].y)[
-        "precision_at_1"
-    ]
+    return retrieval(
+        model.transform(ds["test"].X), ds["test"].y, model.transform(ds["train"].X), ds["train"].y
+    )["precision_at_1"]
 
 
 def test_defaults_reach_096_on_held_out_digits_within_a_minute(digits, one_thread):
@@ -45,7 +45,10 @@ def test_seed_exact_configuration_from_the_example(digits, one_thread):
     spec = model.resolved()
     assert spec == {
         "model": {"name": "seed-cnn", "params": {"embedding_dim": 10}},
-        "loss": {"name": "triplet", "params": {"margin": 0.4, "distance": "squared-euclidean", "reduction": "mean"}},
+        "loss": {
+            "name": "triplet",
+            "params": {"margin": 0.4, "distance": "squared-euclidean", "reduction": "mean"},
+        },
         "miner": {"name": "random", "params": {}},
         "sampler": "random",
         "warmup_epochs": 0,
@@ -58,7 +61,13 @@ def test_seed_exact_configuration_from_the_example(digits, one_thread):
     assert history[-1]["val_precision_at_1"] > 0.5
     # The seed network: 8 -> 16 -> 32 conv channels, Dense(128), Dense(10) without activation.
     layers = [m for m in model.model_.modules() if isinstance(m, torch.nn.Conv2d | torch.nn.Linear)]
-    assert [getattr(m, "out_channels", getattr(m, "out_features", None)) for m in layers] == [8, 16, 32, 128, 10]
+    assert [getattr(m, "out_channels", getattr(m, "out_features", None)) for m in layers] == [
+        8,
+        16,
+        32,
+        128,
+        10,
+    ]
 
 
 def test_mined_example_config_loads():
@@ -68,7 +77,9 @@ def test_mined_example_config_loads():
 
 def test_contract_call_and_4d_or_3d_inputs(digits, one_thread):
     X, y = digits["train"].X[:300], digits["train"].y[:300]
-    m = MetricLearner(model="seed-cnn", loss="triplet", miner="batch-hard", epochs=2, batch_size=128, progress=False)
+    m = MetricLearner(
+        model="seed-cnn", loss="triplet", miner="batch-hard", epochs=2, batch_size=128, progress=False
+    )
     m.fit(X[:, 0], y)  # (N, H, W)
     assert m.transform(X[:, 0]).shape == (300, 10)
     m.fit(torch.as_tensor(X), torch.as_tensor(y))  # (N, C, H, W) tensor

@@ -11,9 +11,9 @@ from embedlab.plots.embeddings import plot_history
 def test_metric_learning_job_writes_metrics_checkpoint_and_figures(tmp_path, one_thread):
     from embedlab.lab.rundir import RunDirectory
 
-    config = embedlab.load_config(Path(__file__).resolve().parents[2] / "examples" / "triplet.yaml").model_copy(
-        update={"train": {"epochs": 2, "sampler": "random", "warmup_epochs": 0, "progress": False}}
-    )
+    config = embedlab.load_config(
+        Path(__file__).resolve().parents[2] / "examples" / "triplet.yaml"
+    ).model_copy(update={"train": {"epochs": 2, "sampler": "random", "warmup_epochs": 0, "progress": False}})
     run = RunDirectory.create(tmp_path, "triplet")
     metric_learning_job(config, run, "main", False, MetricLearningStudy(projection="pca"))
     metrics = json.loads(run.metrics_path.read_text())

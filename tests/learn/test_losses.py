@@ -27,9 +27,13 @@ def batch(seed, size=96, dim=16, classes=8):
 def test_triplet_equals_pml_all_triplets_and_mined(seed, distance, reduction):
     e, y = batch(seed)
     ours = embedlab.create("loss", "triplet", margin=0.4, distance=distance, reduction=reduction)
-    pml = pml_losses.TripletMarginLoss(margin=0.4, distance=PML_DISTANCE[distance](), reducer=PML_REDUCER[reduction]())
+    pml = pml_losses.TripletMarginLoss(
+        margin=0.4, distance=PML_DISTANCE[distance](), reducer=PML_REDUCER[reduction]()
+    )
     assert float(ours(e, y)) == pytest.approx(float(pml(e, y)), rel=1e-4)
-    mined = pml_miners.TripletMarginMiner(margin=0.4, type_of_triplets="all", distance=PML_DISTANCE[distance]())(e, y)
+    mined = pml_miners.TripletMarginMiner(
+        margin=0.4, type_of_triplets="all", distance=PML_DISTANCE[distance]()
+    )(e, y)
     assert float(ours(e, y, indices=mined)) == pytest.approx(float(pml(e, y, mined)), rel=1e-4)
 
 
@@ -46,7 +50,9 @@ def test_triplet_gradient_matches_pml():
     e, y = batch(3)
     e1, e2 = e.clone().requires_grad_(), e.clone().requires_grad_()
     TripletLoss(margin=0.4, distance="euclidean", reduction="mean")(e1, y).backward()
-    pml = pml_losses.TripletMarginLoss(margin=0.4, distance=PML_DISTANCE["euclidean"](), reducer=pml_reducers.MeanReducer())
+    pml = pml_losses.TripletMarginLoss(
+        margin=0.4, distance=PML_DISTANCE["euclidean"](), reducer=pml_reducers.MeanReducer()
+    )
     pml(e2, y).backward()
     assert torch.allclose(e1.grad, e2.grad, atol=1e-6)
 
@@ -62,7 +68,9 @@ def test_contrastive_equals_pml():
 
 def test_multi_similarity_equals_pml():
     e, y = batch(5)
-    assert float(MultiSimilarityLoss()(e, y)) == pytest.approx(float(pml_losses.MultiSimilarityLoss()(e, y)), rel=1e-5)
+    assert float(MultiSimilarityLoss()(e, y)) == pytest.approx(
+        float(pml_losses.MultiSimilarityLoss()(e, y)), rel=1e-5
+    )
     mined = pml_miners.BatchHardMiner()(e, y)
     assert float(MultiSimilarityLoss(alpha=1, beta=20, base=0.3)(e, y, mined)) == pytest.approx(
         float(pml_losses.MultiSimilarityLoss(alpha=1, beta=20, base=0.3)(e, y, mined)), rel=1e-5

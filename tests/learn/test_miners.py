@@ -43,7 +43,9 @@ def test_batch_hard_selects_what_pml_selects(seed):
 def test_semihard_selects_what_pml_selects(seed, margin):
     e, y = batch(seed)
     ours = embedlab.create("miner", "semihard", margin=margin, distance="euclidean")(e, y)
-    theirs = pml_miners.TripletMarginMiner(margin=margin, type_of_triplets="semihard", distance=pml_lp())(e, y)
+    theirs = pml_miners.TripletMarginMiner(margin=margin, type_of_triplets="semihard", distance=pml_lp())(
+        e, y
+    )
     assert len(ours[0]) == len(theirs[0]) > 0
     assert as_set(ours) == as_set(theirs)
 
@@ -131,5 +133,7 @@ def test_semihard_sorted_path_equals_the_direct_path_and_pml(seed, mode, monkeyp
     searched = SemihardMiner(margin=0.5, mode=mode)(e, y)
     assert as_set(searched) == as_set(direct)
     if mode == "all":
-        theirs = pml_miners.TripletMarginMiner(margin=0.5, type_of_triplets="semihard", distance=pml_lp())(e, y)
+        theirs = pml_miners.TripletMarginMiner(margin=0.5, type_of_triplets="semihard", distance=pml_lp())(
+            e, y
+        )
         assert as_set(searched) == as_set(theirs)

@@ -16,8 +16,15 @@ def blobs(n=60, dim=5, seed=0):
 def test_train_and_validation_side_by_side(method, tmp_path):
     X, y = blobs()
     Xv, yv = blobs(30, seed=1)
-    fig = plot_embeddings(X, y, torch.as_tensor(Xv), torch.as_tensor(yv), method=method,
-                          class_names=["a", "b", "c"], path=tmp_path / "emb.png")
+    fig = plot_embeddings(
+        X,
+        y,
+        torch.as_tensor(Xv),
+        torch.as_tensor(yv),
+        method=method,
+        class_names=["a", "b", "c"],
+        path=tmp_path / "emb.png",
+    )
     assert len(fig.axes) == 2
     assert "train" in fig.axes[0].get_title() and "validation" in fig.axes[1].get_title()
     assert (tmp_path / "emb.png").stat().st_size > 0

@@ -6,10 +6,21 @@ import embedlab
 
 def test_components_are_registered_by_embedlab():
     names = {(p.kind, p.name): p.distribution for p in embedlab.plugins()}
-    for key in [("loss", "triplet"), ("loss", "contrastive"), ("loss", "multi-similarity"), ("loss", "supcon"),
-                ("miner", "random"), ("miner", "batch-all"), ("miner", "batch-hard"), ("miner", "semihard"),
-                ("miner", "distance-weighted"), ("backend", "seed-cnn"), ("backend", "mlp"),
-                ("backend", "resnet18"), ("backend", "mobilenet_v2")]:
+    for key in [
+        ("loss", "triplet"),
+        ("loss", "contrastive"),
+        ("loss", "multi-similarity"),
+        ("loss", "supcon"),
+        ("miner", "random"),
+        ("miner", "batch-all"),
+        ("miner", "batch-hard"),
+        ("miner", "semihard"),
+        ("miner", "distance-weighted"),
+        ("backend", "seed-cnn"),
+        ("backend", "mlp"),
+        ("backend", "resnet18"),
+        ("backend", "mobilenet_v2"),
+    ]:
         assert names[key] == "embedlab"
 
 

@@ -88,8 +88,15 @@ def test_nan_loss_stops_with_clear_error_and_keeps_last_good_checkpoint(tmp_path
 
     torch.manual_seed(0)
     model = materialize(mlp(hidden=(16,), embedding_dim=4), (6,))
-    trainer = Trainer(model, ExplodingLoss(distance="euclidean"), BatchHardMiner(), epochs=3, batch_size=32,
-                      progress=False, checkpoint_dir=tmp_path)
+    trainer = Trainer(
+        model,
+        ExplodingLoss(distance="euclidean"),
+        BatchHardMiner(),
+        epochs=3,
+        batch_size=32,
+        progress=False,
+        checkpoint_dir=tmp_path,
+    )
     with pytest.raises(TrainingError, match=r"loss became nan at epoch 2.*last good checkpoint"):
         trainer.fit(X, y)
     state = torch.load(tmp_path / "last.pt", weights_only=True)

@@ -17,7 +17,6 @@ from embedlab.errors import ConfigError
 __all__ = ["load_mnist", "load_fashion_mnist"]
 
 
-
 def _scale(images: np.ndarray, flatten: bool) -> np.ndarray:
     X = images.astype(np.float32)[:, None] / 255.0  # (N, H, W) grey -> (N, 1, H, W)
     return X.reshape(len(X), -1) if flatten else X

@@ -230,7 +230,16 @@ def words_job(
         expected_known = known(list(expected))
         if len(known([a, b, c])) == 3 and expected_known:
             diagnosis = wv.diagnose_analogy(a, b, c, expected_known, topn=options.topn)
-            metrics["diagnosis"] = {"summary": diagnosis.summary().replace("\n", " | ")}
+            metrics["diagnosis"] = {
+                "question": f"{a} : {b} :: {c} : ?",
+                "top answers": ", ".join(f"{w} {score:.2f}" for w, score in diagnosis.top),
+                **{
+                    f"expected {w}": f"rank {rank}, score {score:.3f}, cos({b}-{a}, {w}-{c}) = "
+                    f"{diagnosis.offset_cosines[w]:.3f}"
+                    for w, (rank, score) in diagnosis.expected.items()
+                },
+                "best answer when inputs are allowed": diagnosis.top_with_inputs[0][0],
+            }
             run.add_figure(section, "diagnosis", diagnosis.figure())
     if options.evaluate:
         analogies = wv.evaluate_analogies()

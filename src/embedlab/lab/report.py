@@ -57,7 +57,7 @@ def render_markdown(title: str, metrics: dict[str, Any], figures: dict[str, list
         for header, rows in metric_tables(metrics.get(section, {})):
             lines.append("| " + " | ".join(header) + " |")
             lines.append("|" + "---|" * len(header))
-            lines += ["| " + " | ".join(row) + " |" for row in rows]
+            lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
             lines.append("")
         for figure in figures.get(section, []):
             lines += [f"![{Path(figure).stem}]({figure})", ""]

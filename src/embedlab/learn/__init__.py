@@ -12,7 +12,13 @@ import importlib
 from typing import Any
 
 _EXPORTS = {
-    "embedlab.learn.distances": ["cosine", "euclidean", "get_distance", "pairwise_distance", "squared_euclidean"],
+    "embedlab.learn.distances": [
+        "cosine",
+        "euclidean",
+        "get_distance",
+        "pairwise_distance",
+        "squared_euclidean",
+    ],
     "embedlab.learn.estimator": ["MetricLearner"],
     "embedlab.learn.losses": ["ContrastiveLoss", "Loss", "MultiSimilarityLoss", "SupConLoss", "TripletLoss"],
     "embedlab.learn.miners": [
@@ -23,7 +29,12 @@ _EXPORTS = {
         "RandomMiner",
         "SemihardMiner",
     ],
-    "embedlab.learn.samplers": ["ClassBalancedSampler", "MPerClassSampler", "RandomBatchSampler", "make_sampler"],
+    "embedlab.learn.samplers": [
+        "ClassBalancedSampler",
+        "MPerClassSampler",
+        "RandomBatchSampler",
+        "make_sampler",
+    ],
     "embedlab.learn.trainer": ["Trainer", "TrainingError"],
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}

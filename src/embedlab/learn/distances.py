@@ -81,11 +81,11 @@ def get_distance(name: str) -> DistanceFn:
     try:
         return DISTANCES[name]
     except (KeyError, TypeError):
-        raise ConfigError(
-            f"unknown distance {name!r}; choose one of {', '.join(DISTANCES)}"
-        ) from None
+        raise ConfigError(f"unknown distance {name!r}; choose one of {', '.join(DISTANCES)}") from None
 
 
-def pairwise_distance(x: torch.Tensor, y: torch.Tensor | None = None, distance: str = "euclidean") -> torch.Tensor:
+def pairwise_distance(
+    x: torch.Tensor, y: torch.Tensor | None = None, distance: str = "euclidean"
+) -> torch.Tensor:
     """The ``(len(x), len(y))`` matrix of ``distance`` between rows of ``x`` and ``y`` (or ``x``)."""
     return get_distance(distance)(x, y)

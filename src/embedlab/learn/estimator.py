@@ -29,7 +29,9 @@ def _component(spec: ComponentSpec, what: str) -> Component | None:
     try:
         return Component.model_validate(spec)
     except Exception as exc:  # noqa: BLE001 - pydantic's error, re-raised as ours
-        raise ConfigError(f"{what}: give a name or {{'name': ..., 'params': {{...}}}}, got {spec!r} ({exc})") from None
+        raise ConfigError(
+            f"{what}: give a name or {{'name': ..., 'params': {{...}}}}, got {spec!r} ({exc})"
+        ) from None
 
 
 class MetricLearner(BaseEstimator, TransformerMixin):  # type: ignore[misc]
@@ -206,7 +208,11 @@ class MetricLearner(BaseEstimator, TransformerMixin):  # type: ignore[misc]
         torch.manual_seed(self.seed)
         network = self._build_model(spec["model"], tuple(Xt.shape[1:]))
         loss = create("loss", spec["loss"]["name"], **spec["loss"]["params"])
-        miner = None if spec["miner"] is None else create("miner", spec["miner"]["name"], **spec["miner"]["params"])
+        miner = (
+            None
+            if spec["miner"] is None
+            else create("miner", spec["miner"]["name"], **spec["miner"]["params"])
+        )
         trainer = Trainer(
             network,
             loss,

@@ -23,7 +23,9 @@ __all__ = ["MetricLearningStudy", "metric_learning_job"]
 class MetricLearningStudy(Params):
     """``study:`` options of a metric-learning run."""
 
-    splits: list[str] = Field(["val", "test"], description="Splits scored as queries against the training set.")
+    splits: list[str] = Field(
+        ["val", "test"], description="Splits scored as queries against the training set."
+    )
     projection: Literal["tsne", "pca"] = Field("tsne", description="2-D projection of the embedding plots.")
     max_points: int = Field(2000, ge=10, description="Points per embedding plot, drawn at random.")
 

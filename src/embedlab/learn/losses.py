@@ -146,7 +146,12 @@ class TripletLoss(Loss):
         return total / (count if self.reduction == "mean" else max(nonzero, 1))
 
     def _hinge_by_counts(
-        self, distances: torch.Tensor, a: torch.Tensor, p: torch.Tensor, n: torch.Tensor, embeddings: torch.Tensor
+        self,
+        distances: torch.Tensor,
+        a: torch.Tensor,
+        p: torch.Tensor,
+        n: torch.Tensor,
+        embeddings: torch.Tensor,
     ) -> torch.Tensor:
         """The hinge loss of many triplets without a per-triplet backward pass.
 
@@ -209,7 +214,11 @@ class ContrastiveLoss(Loss):
             neg = F.relu(self.neg_margin - distances[a2, n])
         if pos.numel() + neg.numel() == 0:
             return zero_loss(embeddings)
-        reduce = _mean_nonzero if self.reduction == "mean-nonzero" else lambda x, e: x.mean() if len(x) else zero_loss(e)
+        reduce = (
+            _mean_nonzero
+            if self.reduction == "mean-nonzero"
+            else lambda x, e: x.mean() if len(x) else zero_loss(e)
+        )
         return reduce(pos, embeddings) + reduce(neg, embeddings)
 
 

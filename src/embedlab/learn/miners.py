@@ -291,7 +291,9 @@ class DistanceWeightedMiner(Miner):
         dim = embeddings.size(1)
         distances = euclidean(F.normalize(embeddings, dim=1), None)
         clamped = distances.clamp(min=self.cutoff, max=2.0 - 1e-4)
-        log_weights = (2.0 - dim) * torch.log(clamped) - ((dim - 3) / 2.0) * torch.log(1.0 - 0.25 * clamped**2)
+        log_weights = (2.0 - dim) * torch.log(clamped) - ((dim - 3) / 2.0) * torch.log(
+            1.0 - 0.25 * clamped**2
+        )
         allowed = negative & (distances < self.nonzero_loss_cutoff)
         log_weights = log_weights.masked_fill(~allowed, float("-inf"))
         usable = allowed.any(dim=1) & positive.any(dim=1)

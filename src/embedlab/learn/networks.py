@@ -81,7 +81,9 @@ def mobilenet_v2(embedding_dim: int = 128, in_channels: int = 1, normalize: bool
     return EmbeddingNet(net, normalize)
 
 
-def materialize(model: nn.Module, input_shape: Sequence[int], device: torch.device | str = "cpu") -> nn.Module:
+def materialize(
+    model: nn.Module, input_shape: Sequence[int], device: torch.device | str = "cpu"
+) -> nn.Module:
     """Run one dummy batch of shape ``(2, *input_shape)`` so lazy layers get their sizes.
 
     Returns the model, moved to ``device``; call it before building an optimizer.

@@ -92,9 +92,7 @@ class BatchAllMinerParams(Params):
 
     margin: float = Field(0.2, ge=0, description="Margin used to decide which triplets have a non-zero loss.")
     distance: DistanceName = Field("euclidean", description=_DISTANCE)
-    nonzero_only: bool = Field(
-        False, description="Keep only triplets with d(a,p) − d(a,n) + margin > 0."
-    )
+    nonzero_only: bool = Field(False, description="Keep only triplets with d(a,p) − d(a,n) + margin > 0.")
 
 
 class BatchHardMinerParams(Params):

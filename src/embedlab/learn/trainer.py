@@ -178,7 +178,9 @@ class Trainer:
         callbacks: Sequence[Callable[[dict[str, Any]], None]] = (),
     ) -> None:
         if epochs < 1 or batch_size < 1 or lr <= 0:
-            raise ConfigError(f"epochs ({epochs}) and batch_size ({batch_size}) must be >= 1 and lr ({lr}) > 0")
+            raise ConfigError(
+                f"epochs ({epochs}) and batch_size ({batch_size}) must be >= 1 and lr ({lr}) > 0"
+            )
         if monitor not in {"val_precision_at_1", "val_loss", "loss"}:
             raise ConfigError(f"monitor {monitor!r}: choose 'val_precision_at_1', 'val_loss' or 'loss'")
         if optimizer not in {"adam", "adamw", "sgd"}:
@@ -223,7 +225,9 @@ class Trainer:
             if amp and not self.use_amp:
                 logger.warning("amp=True: this CPU has no native bfloat16; training in float32")
         self.amp_dtype = torch.bfloat16 if bf16 else torch.float16
-        self.scaler = torch.amp.GradScaler("cuda", enabled=self.device.type == "cuda" and self.use_amp and not bf16)
+        self.scaler = torch.amp.GradScaler(
+            "cuda", enabled=self.device.type == "cuda" and self.use_amp and not bf16
+        )
         self.history: list[dict[str, Any]] = []
 
     # -- data ----------------------------------------------------------------------------
@@ -310,9 +314,7 @@ class Trainer:
         self.model.train()
         return total / max(batches, 1)
 
-    def fit(
-        self, X: Any, y: Any, X_val: Any | None = None, y_val: Any | None = None
-    ) -> list[dict[str, Any]]:
+    def fit(self, X: Any, y: Any, X_val: Any | None = None, y_val: Any | None = None) -> list[dict[str, Any]]:
         """Train; return the history, one record per epoch.
 
         Each record has ``epoch``, ``loss`` (mean training loss), ``triplets`` (mean mined per
@@ -361,8 +363,9 @@ class Trainer:
         flushed = torch.set_flush_denormal(True)
         try:
             for epoch in range(start_epoch + 1, self.epochs + 1):
-                if self._run_epoch(epoch, sampler, X_dev, y_dev, bar, best, monitor, maximize,
-                                   (Xv, yv) if has_val else None):
+                if self._run_epoch(
+                    epoch, sampler, X_dev, y_dev, bar, best, monitor, maximize, (Xv, yv) if has_val else None
+                ):
                     break
         finally:
             bar.close()
@@ -434,13 +437,17 @@ class Trainer:
         if improved:
             best.update(value=value, epoch=epoch, wait=0)
             if self.patience is not None:
-                best["state"] = copy.deepcopy({k: v.detach().cpu() for k, v in self.model.state_dict().items()})
+                best["state"] = copy.deepcopy(
+                    {k: v.detach().cpu() for k, v in self.model.state_dict().items()}
+                )
         else:
             best["wait"] += 1
         self._save(epoch, best)
         for callback in self.callbacks:
             callback(record)
         if self.patience is not None and best["wait"] >= self.patience:
-            logger.info("early stop after epoch %d: %s did not improve for %d epochs", epoch, monitor, self.patience)
+            logger.info(
+                "early stop after epoch %d: %s did not improve for %d epochs", epoch, monitor, self.patience
+            )
             return True
         return False

@@ -56,7 +56,9 @@ def project_2d(
     raise ConfigError(f"unknown projection {method!r}; use 'tsne' or 'pca'")
 
 
-def _scatter(ax: Axes, points: np.ndarray, labels: np.ndarray, names: Sequence[str] | None, title: str) -> None:
+def _scatter(
+    ax: Axes, points: np.ndarray, labels: np.ndarray, names: Sequence[str] | None, title: str
+) -> None:
     import matplotlib.pyplot as plt
 
     classes = np.unique(labels)
@@ -124,7 +126,9 @@ def plot_embeddings(
         if len(X) > max_points:
             keep = rng.choice(len(X), max_points, replace=False)
             X, y = X[keep], y[keep]
-        _scatter(ax, project_2d(X, method, seed), y, class_names, f"{name} ({method.upper()}, {len(X)} points)")
+        _scatter(
+            ax, project_2d(X, method, seed), y, class_names, f"{name} ({method.upper()}, {len(X)} points)"
+        )
     handles, legend_labels = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, legend_labels, loc="center right", markerscale=3, frameon=False)
     fig.subplots_adjust(right=0.85)
