@@ -33,6 +33,22 @@ autodoc_pydantic_field_list_validators = False
 autodoc_pydantic_model_show_validator_summary = False
 autodoc_pydantic_model_show_validator_members = False
 nitpicky = False
-exclude_patterns = ["_build"]
+exclude_patterns = ["_build", "_generated"]
 html_theme = "alabaster"
 intersphinx_mapping: dict[str, tuple[str, None]] = {}
+
+
+def _make_figures(app: object) -> None:
+    """Generate the guides' figures (the quickstart's) before reading any page."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from figures import generate
+
+    generate()
+
+
+def setup(app: object) -> None:
+    """Sphinx extension hook: figures first."""
+    app.connect("builder-inited", _make_figures)  # type: ignore[attr-defined]
