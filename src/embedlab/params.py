@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 import pydantic
 from pydantic import ConfigDict
 
-__all__ = ["Params", "describe_validation_error"]
+__all__ = ["Params", "describe_validation_error", "validate_section"]
+
+P = TypeVar("P", bound=pydantic.BaseModel)
 
 
 class Params(pydantic.BaseModel):
@@ -58,3 +60,19 @@ def describe_validation_error(exc: pydantic.ValidationError, model: type[pydanti
         got = "" if err["type"] == "missing" else f" (got {err.get('input')!r})"
         lines.append(f"{loc}: {err['msg']}{got}; {_allowed(model, top)}")
     return "; ".join(lines)
+
+
+def validate_section(model: type[P], data: Any, section: str) -> P:
+    """Validate one block of a config (``train:``, ``tune:``, ``study:``) against its model.
+
+    Raises
+    ------
+    ConfigError
+        Naming the block, each bad field, the value and what is allowed.
+    """
+    from embedlab.errors import ConfigError
+
+    try:
+        return model.model_validate(data)
+    except pydantic.ValidationError as exc:
+        raise ConfigError(f"{section}: " + describe_validation_error(exc, model)) from None

@@ -123,8 +123,8 @@ def test_bad_settings_refused(tmp_path):
         prepare(BASE, grace_period=5, max_epochs=2)
     with pytest.raises(ConfigError, match="baseline names"):
         prepare(BASE, baseline={"backend.width": 3})
-    with pytest.raises(ConfigError, match="task 'metric-learning' cannot be tuned"):
-        prepare({**BASE, "task": "metric-learning"})
+    with pytest.raises(ConfigError, match="task 'words' cannot be tuned.*classification, metric-learning"):
+        prepare({**BASE, "task": "words"})
 
 
 def test_prepare_fills_defaults(tmp_path, monkeypatch):

@@ -12,12 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import pydantic
 from pydantic import Field
 
 from embedlab.errors import ConfigError
 from embedlab.learn.job import MetricLearningStudy, metric_learning_job
-from embedlab.params import Params, describe_validation_error
+from embedlab.params import Params, validate_section
 
 if TYPE_CHECKING:
     from embedlab.config import ExperimentConfig
@@ -52,17 +51,8 @@ class Job:
 
 
 def study_options(model: type[Params], config: ExperimentConfig) -> Any:
-    """Validate the config's ``study:`` block against a job's options model.
-
-    Raises
-    ------
-    ConfigError
-        Naming each bad field of ``study``.
-    """
-    try:
-        return model.model_validate(config.study)
-    except pydantic.ValidationError as exc:
-        raise ConfigError("study: " + describe_validation_error(exc, model)) from None
+    """Validate the config's ``study:`` block against a job's options model (a :class:`ConfigError` names each bad field)."""
+    return validate_section(model, config.study, "study")
 
 
 class ClassificationStudy(Params):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from embedlab.config import Component
 from embedlab.errors import ConfigError, InputError
 from embedlab.learn.networks import materialize
 from embedlab.learn.trainer import Trainer, as_image_tensor, embed
+from embedlab.params import validate_section
 from embedlab.registry import create, get
 
 __all__ = ["MetricLearner"]
@@ -130,10 +132,9 @@ class MetricLearner(BaseEstimator, TransformerMixin):  # type: ignore[misc]
             config = load_config(config)
         if config.backend is None or config.loss is None:
             raise ConfigError("a metric-learning config needs 'backend' and 'loss'")
-        known = set(cls._get_param_names())
-        unknown = sorted(set(config.train) - known)
-        if unknown:
-            raise ConfigError(f"train: unknown settings {unknown}; known: {', '.join(sorted(known))}")
+        from embedlab.learn.params import MetricLearnerSettings
+
+        settings = validate_section(MetricLearnerSettings, config.train, "train")
 
         def spec(component: Component | None) -> dict[str, Any] | None:
             return None if component is None else {"name": component.name, "params": dict(component.params)}
@@ -142,7 +143,8 @@ class MetricLearner(BaseEstimator, TransformerMixin):  # type: ignore[misc]
             model=spec(config.backend),
             loss=spec(config.loss),
             miner=spec(config.miner),
-            **{"seed": config.seed, **config.train},
+            seed=config.seed,
+            **settings.model_dump(exclude_unset=True),
         )
 
     def resolved(self) -> dict[str, Any]:
@@ -193,12 +195,21 @@ class MetricLearner(BaseEstimator, TransformerMixin):  # type: ignore[misc]
         network = create("backend", spec["name"], **params)
         return materialize(network, input_shape)
 
-    def fit(self, X: Any, y: Any, X_val: Any | None = None, y_val: Any | None = None) -> MetricLearner:
+    def fit(
+        self,
+        X: Any,
+        y: Any,
+        X_val: Any | None = None,
+        y_val: Any | None = None,
+        *,
+        callbacks: Sequence[Callable[[dict[str, Any]], None]] = (),
+    ) -> MetricLearner:
         """Train on ``X`` (``(N, H, W)``, ``(N, C, H, W)`` or ``(N, F)``) with integer labels ``y``.
 
         ``X_val, y_val`` give per-epoch validation loss and precision@1 (against the training
-        embeddings), and drive early stopping. Sets ``model_``, ``history_``,
-        ``components_`` and ``n_features_in_``.
+        embeddings), and drive early stopping. ``callbacks`` are called with each epoch's
+        record once it is checkpointed. Sets ``model_``, ``history_``, ``components_`` and
+        ``n_features_in_``.
         """
         Xt = as_image_tensor(X, "X")
         if len(Xt) != len(y):
@@ -233,6 +244,7 @@ class MetricLearner(BaseEstimator, TransformerMixin):  # type: ignore[misc]
             resume=self.resume,
             progress=self.progress,
             warmup_epochs=spec["warmup_epochs"],
+            callbacks=callbacks,
         )
         self.history_ = trainer.fit(Xt, y, X_val, y_val)
         self.model_ = trainer.model

@@ -148,3 +148,28 @@ class TorchvisionParams(Params):
     embedding_dim: int = Field(128, ge=1, description="Size of the embedding.")
     in_channels: int = Field(1, ge=1, description="Input channels; the first convolution is adapted.")
     normalize: bool = Field(False, description="L2-normalise the output embeddings.")
+
+
+class MetricLearnerSettings(Params):
+    """The ``train:`` block of a metric-learning experiment: :class:`~embedlab.learn.MetricLearner`'s settings."""
+
+    epochs: int = Field(30, ge=1, description="Passes over the training split.")
+    batch_size: int = Field(128, ge=2, description="Items per batch.")
+    lr: float = Field(1e-3, gt=0, description="Learning rate.")
+    weight_decay: float = Field(0.0, ge=0, description="L2 weight decay.")
+    optimizer: Literal["adam", "adamw", "sgd"] = Field("adam", description="Optimiser.")
+    sampler: Literal["auto", "random", "m-per-class", "class-balanced"] = Field(
+        "auto", description="Batch sampler; 'auto' follows the miner's recipe."
+    )
+    m_per_class: int = Field(4, ge=1, description="Items per class in an M-per-class batch.")
+    device: str = Field("auto", description="'auto' (CUDA when present), 'cpu' or 'cuda[:N]'.")
+    amp: bool | None = Field(None, description="Mixed precision; None: on for CUDA, off on CPU.")
+    patience: int | None = Field(
+        None, ge=1, description="Early stopping patience in epochs; None never stops."
+    )
+    monitor: Literal["val_precision_at_1", "val_loss", "loss"] = Field(
+        "val_precision_at_1", description="What early stopping watches."
+    )
+    warmup_epochs: int | Literal["auto"] = Field("auto", description="Epochs trained without the miner.")
+    recipe: bool = Field(True, description="Apply the miner's recipe where choices are left open.")
+    progress: bool = Field(True, description="Show a progress bar.")

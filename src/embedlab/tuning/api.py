@@ -6,11 +6,9 @@ import itertools
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pydantic
-
 from embedlab.config import ExperimentConfig, as_config
 from embedlab.errors import ConfigError, EmbedlabError
-from embedlab.params import describe_validation_error
+from embedlab.params import validate_section
 from embedlab.tuning.settings import TuneSettings
 from embedlab.tuning.space import SearchSpace, apply_params, find_spaces
 from embedlab.tuning.tasks import ExperimentTrainable, get_task, validate_train
@@ -33,10 +31,7 @@ def resolve_settings(config: ExperimentConfig, overrides: dict[str, Any]) -> Tun
         Naming each bad field of ``tune``.
     """
     data = {**config.tune, **{k: v for k, v in overrides.items() if v is not None}}
-    try:
-        settings = TuneSettings.model_validate(data)
-    except pydantic.ValidationError as exc:
-        raise ConfigError("tune: " + describe_validation_error(exc, TuneSettings)) from None
+    settings = validate_section(TuneSettings, data, "tune")
     epochs = config.train.get("epochs")
     max_epochs = settings.max_epochs or (epochs if isinstance(epochs, int) and epochs > 0 else 10)
     storage = Path(settings.storage_path or Path("runs") / config.name / "tune").expanduser().resolve()

@@ -12,10 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import pydantic
-
 from embedlab.errors import ConfigError
-from embedlab.params import Params, describe_validation_error
+from embedlab.params import Params, validate_section
 from embedlab.tuning.space import apply_params
 
 if TYPE_CHECKING:
@@ -30,6 +28,7 @@ __all__ = [
     "fit_classification",
     "get_task",
     "run_classification",
+    "run_metric_learning",
     "validate_train",
 ]
 
@@ -133,6 +132,56 @@ def run_classification(
     return final
 
 
+def run_metric_learning(
+    config: ExperimentConfig,
+    epochs: int,
+    report: Report | None = None,
+    *,
+    evaluate_test: bool = False,
+    progress: bool = False,
+) -> dict[str, float]:
+    """Train a metric-learning experiment with :class:`~embedlab.learn.MetricLearner` for ``epochs`` epochs.
+
+    ``report`` is called after every epoch with ``epoch``, ``train_loss``, ``val_loss``,
+    ``val_precision_at_1`` (validation queries against the training embeddings),
+    ``epoch_time_s`` and ``train_time_s`` (cumulative). With ``evaluate_test`` the ``test``
+    split is scored the same way (``test_precision_at_1``, ``test_map_at_r``).
+    """
+    from embedlab.learn.estimator import MetricLearner
+
+    if config.dataset is None:
+        raise ConfigError("task metric-learning needs a 'dataset'")
+    dataset = config.dataset.create("dataset")
+    train, val = dataset["train"], dataset.splits.get("val")
+    learner = MetricLearner.from_config(config).set_params(epochs=epochs, progress=progress)
+    elapsed = 0.0
+    rows: list[dict[str, float]] = []
+
+    def on_epoch(record: dict[str, Any]) -> None:
+        nonlocal elapsed
+        elapsed += record["seconds"]
+        row = {
+            "epoch": record["epoch"],
+            "train_loss": record["loss"],
+            "epoch_time_s": record["seconds"],
+            "train_time_s": elapsed,
+            **{k: record[k] for k in ("val_loss", "val_precision_at_1") if k in record},
+        }
+        rows.append(row)
+        if report is not None:
+            report(row)
+
+    learner.fit(train.X, train.y, *((val.X, val.y) if val is not None else ()), callbacks=[on_epoch])
+    final = dict(rows[-1])
+    if evaluate_test and "test" in dataset.splits:
+        from embedlab.metrics.retrieval import retrieval
+
+        test = dataset["test"]
+        scores = retrieval(learner.transform(test.X), test.y, learner.transform(train.X), train.y, ks=(1,))
+        final.update(test_precision_at_1=scores["precision_at_1"], test_map_at_r=scores["map_at_r"])
+    return final
+
+
 def _score(model: Any, X: Any, y: Any, prefix: str) -> dict[str, float]:
     import torch
 
@@ -147,17 +196,8 @@ def _score(model: Any, X: Any, y: Any, prefix: str) -> dict[str, float]:
 
 
 def validate_train(model: type[Params], train: dict[str, Any]) -> Any:
-    """Validate a ``train:`` block against a task's settings model.
-
-    Raises
-    ------
-    ConfigError
-        Naming each bad field of ``train``.
-    """
-    try:
-        return model.model_validate(train)
-    except pydantic.ValidationError as exc:
-        raise ConfigError("train: " + describe_validation_error(exc, model)) from None
+    """Validate a ``train:`` block against a task's settings model (a :class:`ConfigError` names each bad field)."""
+    return validate_section(model, train, "train")
 
 
 @dataclass(frozen=True)
@@ -177,6 +217,7 @@ class Task:
 
 TASKS: dict[str, Task] = {
     "classification": Task(run_classification, "embedlab.learn.classifier:ClassifierTrainSettings"),
+    "metric-learning": Task(run_metric_learning, "embedlab.learn.params:MetricLearnerSettings"),
 }
 
 
