@@ -45,7 +45,9 @@ class Component(pydantic.BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(description="The registered component name.")
+    name: str | dict[str, Any] = Field(
+        description="The registered component name, or a search-space choice of names ({choice: [...]})."
+    )
     params: dict[str, Any] = Field(default_factory=dict, description="Parameters for its factory.")
 
     @model_validator(mode="before")
@@ -57,6 +59,8 @@ class Component(pydantic.BaseModel):
         """Build the component through :func:`embedlab.create`."""
         from embedlab.registry import create
 
+        if not isinstance(self.name, str):
+            raise ConfigError(f"{kind} name {self.name!r} is a search space; a tuner picks one name per trial")
         return create(kind, self.name, **self.params)
 
 
@@ -94,11 +98,23 @@ class ExperimentConfig(pydantic.BaseModel):
                 if component is None:
                     continue
                 where = f"{field}[{index}]" if isinstance(value, list) else field
+                names = _names(component.name, where)
                 try:
-                    validate_params(get(kind, component.name), _concrete(component.params), where)
+                    for name in names:
+                        validate_params(get(kind, name), _concrete(component.params), where)
                 except EmbedlabError as exc:
                     raise ValueError(str(exc) if str(exc).startswith(where) else f"{where}: {exc}") from None
         return self
+
+
+def _names(name: str | dict[str, Any], where: str) -> list[str]:
+    """The component names a config allows: one name, or every option of a choice of names."""
+    if isinstance(name, str):
+        return [name]
+    options = name.get("choice", name.get("grid")) if set(name) in ({"choice"}, {"grid"}) else None
+    if not isinstance(options, list) or not options or not all(isinstance(o, str) for o in options):
+        raise ValueError(f"{where}.name: a component name is a string or {{choice: [name, ...]}}; got {name!r}")
+    return options
 
 
 def _concrete(params: dict[str, Any]) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Metric-learning experiments can be tuned too: margin and learning rate, reported per epoch."""
+"""Metric-learning experiments can be tuned too: margin, learning rate and miner, reported per epoch."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ CONFIG = {
     "dataset": "digits",
     "backend": {"name": "mlp", "params": {"embedding_dim": 16}},
     "loss": {"name": "triplet", "params": {"margin": {"uniform": [0.1, 0.5]}, "distance": "euclidean"}},
-    "miner": "batch-hard",
+    "miner": {"name": {"choice": ["batch-hard", "semihard"]}},
     "train": {"lr": {"choice": [0.01, 0.001]}, "epochs": 2, "progress": False},
     "tune": {"metric": "val_precision_at_1", "mode": "max", "num_samples": 2, "scheduler": "fifo"},
 }
@@ -22,7 +22,7 @@ CONFIG = {
 def test_each_epoch_is_reported_with_the_objective():
     rows = []
     config = embedlab.ExperimentConfig.model_validate(
-        {**CONFIG, "loss": "triplet", "train": {"lr": 0.001, "progress": False}}
+        {**CONFIG, "loss": "triplet", "miner": "batch-hard", "train": {"lr": 0.001, "progress": False}}
     )
     final = run_metric_learning(config, 2, rows.append, evaluate_test=True)
     assert [r["epoch"] for r in rows] == [1, 2]
@@ -37,9 +37,21 @@ def test_bad_train_settings_are_refused_before_any_trial(tmp_path):
 
 
 @pytest.mark.ray
-def test_tune_margin_and_lr_with_ray(tmp_path, ray_session):
-    result = embedlab.tune(CONFIG, storage_path=str(tmp_path))
-    assert len(result.table) == 2
-    assert set(result.best_config) == {"loss.margin", "train.lr"}
+def test_a_choice_of_miner_names_is_checked_before_any_trial(tmp_path):
+    bad = {**CONFIG, "miner": {"name": {"choice": ["batch-hard", "semi-hard"]}}}
+    with pytest.raises(embedlab.ConfigError, match="miner: unknown miner 'semi-hard'.*'semihard'"):
+        embedlab.tune(bad, storage_path=str(tmp_path))
+    with pytest.raises(embedlab.ConfigError, match=r"miner.name: a component name is a string or \{choice"):
+        embedlab.tune({**CONFIG, "miner": {"name": {"uniform": [0, 1]}}}, storage_path=str(tmp_path))
+
+
+@pytest.mark.ray
+def test_tune_margin_lr_and_miner_with_ray(tmp_path, ray_session):
+    result = embedlab.tune(
+        {**CONFIG, "tune": {**CONFIG["tune"], "num_samples": 3}}, storage_path=str(tmp_path)
+    )
+    assert len(result.table) == 3
+    assert set(result.best_config) == {"loss.margin", "train.lr", "miner.name"}
+    assert set(result.table["miner.name"]) <= {"batch-hard", "semihard"}
     assert 0.1 <= result.best_config["loss.margin"] <= 0.5
     assert 0 < result.best_metric <= 1

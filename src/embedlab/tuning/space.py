@@ -255,6 +255,10 @@ def find_spaces(config: ExperimentConfig) -> SearchSpace:
         For a malformed spec, named by its path.
     """
     space: SearchSpace = {}
+    for field in _COMPONENT_FIELDS:
+        component = getattr(config, field)
+        if component is not None and not isinstance(component.name, str):
+            space[f"{field}.name"] = parse_space(component.name, where=f"{field}.name")
     for prefix, params in _sections(config).items():
         for key, value in params.items():
             if _looks_like_spec(value):
@@ -287,6 +291,9 @@ def apply_params(config: ExperimentConfig, values: dict[str, Any]) -> Experiment
             raise ConfigError(f"parameter path {path!r} names nothing in the config") from None
         if node is None:
             raise ConfigError(f"parameter path {path!r}: the config has no {prefix!r}")
+        if key == "name" and parts[0] in _COMPONENT_FIELDS:
+            node["name"] = value  # a choice among components, not one of their params
+            continue
         target = node if parts == ["train"] else node.get("params")
         if target is None:
             raise ConfigError(f"parameter path {path!r} names nothing in the config")

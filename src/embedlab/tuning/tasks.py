@@ -281,6 +281,8 @@ class ExperimentTrainable:
                 node: Any = self.config
                 for part in prefix.split("."):
                     node = node[int(part)] if isinstance(node, list) else getattr(node, part)
+                if key == "name":
+                    raise ConfigError(f"{path} chooses a component; give tune.baseline.{path} explicitly")
                 kind = COMPONENT_KINDS[prefix.split(".")[0]]
                 field = get(kind, node.name).params.model_fields.get(key)
             if field is None or field.is_required():
