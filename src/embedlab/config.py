@@ -60,7 +60,9 @@ class Component(pydantic.BaseModel):
         from embedlab.registry import create
 
         if not isinstance(self.name, str):
-            raise ConfigError(f"{kind} name {self.name!r} is a search space; a tuner picks one name per trial")
+            raise ConfigError(
+                f"{kind} name {self.name!r} is a search space; a tuner picks one name per trial"
+            )
         return create(kind, self.name, **self.params)
 
 
@@ -113,7 +115,9 @@ def _names(name: str | dict[str, Any], where: str) -> list[str]:
         return [name]
     options = name.get("choice", name.get("grid")) if set(name) in ({"choice"}, {"grid"}) else None
     if not isinstance(options, list) or not options or not all(isinstance(o, str) for o in options):
-        raise ValueError(f"{where}.name: a component name is a string or {{choice: [name, ...]}}; got {name!r}")
+        raise ValueError(
+            f"{where}.name: a component name is a string or {{choice: [name, ...]}}; got {name!r}"
+        )
     return options
 
 

@@ -36,8 +36,15 @@ def test_registered_by_the_plugin_distribution():
 
 def test_tpe_search_finds_the_optimum(tmp_path):
     result = tuner().tune(
-        quadratic, {"x": IntRange(0, 10, 1)}, metric="score", mode="max", searcher="optuna",
-        scheduler="fifo", num_samples=15, max_epochs=4, storage_path=str(tmp_path),
+        quadratic,
+        {"x": IntRange(0, 10, 1)},
+        metric="score",
+        mode="max",
+        searcher="optuna",
+        scheduler="fifo",
+        num_samples=15,
+        max_epochs=4,
+        storage_path=str(tmp_path),
     )
     assert len(result.table) == 15
     assert result.best_config["x"] in {2, 3, 4}
@@ -47,8 +54,14 @@ def test_tpe_search_finds_the_optimum(tmp_path):
 
 def test_failing_trial_recorded_and_search_goes_on(tmp_path):
     result = tuner().tune(
-        quadratic, {"x": Choice((1, 3)), "fail": Choice((False, True))}, metric="score", mode="max",
-        searcher="grid", scheduler="fifo", max_epochs=4, storage_path=str(tmp_path),
+        quadratic,
+        {"x": Choice((1, 3)), "fail": Choice((False, True))},
+        metric="score",
+        mode="max",
+        searcher="grid",
+        scheduler="fifo",
+        max_epochs=4,
+        storage_path=str(tmp_path),
     )
     table = result.table
     assert len(table) == 4 and (table["status"] == "failed").sum() == 2
@@ -59,8 +72,16 @@ def test_failing_trial_recorded_and_search_goes_on(tmp_path):
 
 
 def test_pruning_stops_poor_trials_and_resume_keeps_them(tmp_path):
-    settings = dict(metric="score", mode="max", searcher="random", scheduler="asha", num_samples=12,
-                    max_epochs=4, storage_path=str(tmp_path), seed=1)
+    settings = dict(
+        metric="score",
+        mode="max",
+        searcher="random",
+        scheduler="asha",
+        num_samples=12,
+        max_epochs=4,
+        storage_path=str(tmp_path),
+        seed=1,
+    )
     result = tuner().tune(quadratic, {"x": IntRange(0, 20, 1)}, **settings)
     assert (result.table["status"] == "stopped").any()
     assert result.table["epochs"].sum() < 12 * 4
@@ -76,8 +97,14 @@ def test_lists_as_choices_and_loguniform(tmp_path):
         report({"epoch": 1, "score": params["lr"]})
 
     tuner().tune(
-        record, {"lr": LogUniform(1e-4, 1e-1), "w": Choice(([1.0, 2.0], None))}, metric="score",
-        mode="max", scheduler="fifo", num_samples=5, max_epochs=1, storage_path=str(tmp_path),
+        record,
+        {"lr": LogUniform(1e-4, 1e-1), "w": Choice(([1.0, 2.0], None))},
+        metric="score",
+        mode="max",
+        scheduler="fifo",
+        num_samples=5,
+        max_epochs=1,
+        storage_path=str(tmp_path),
     )
     assert all(1e-4 <= p["lr"] <= 1e-1 for p in seen)
     assert {str(p["w"]) for p in seen} <= {"[1.0, 2.0]", "None"}

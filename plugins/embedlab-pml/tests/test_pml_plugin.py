@@ -45,7 +45,10 @@ def test_pass_through_params_reach_pml():
     loss = embedlab.create("loss", "pml-contrastive", pos_margin=0.1, neg_margin=0.7, distance="cosine")
     assert loss.pml.pos_margin == 0.1 and loss.pml.neg_margin == 0.7
     assert isinstance(loss.pml.distance, distances.CosineSimilarity)
-    assert embedlab.create("miner", "pml-triplet-margin", type_of_triplets="semihard").pml.type_of_triplets == "semihard"
+    assert (
+        embedlab.create("miner", "pml-triplet-margin", type_of_triplets="semihard").pml.type_of_triplets
+        == "semihard"
+    )
 
 
 def test_bad_params_are_config_errors():
@@ -73,7 +76,12 @@ def test_trains_in_metric_learner():
     from embedlab.learn import MetricLearner
 
     e, y = batch()
-    m = MetricLearner(model={"name": "mlp", "params": {"hidden": [16], "embedding_dim": 4}},
-                      loss={"name": "pml-multi-similarity", "params": {}}, miner="pml-multi-similarity",
-                      epochs=2, batch_size=32, progress=False)
+    m = MetricLearner(
+        model={"name": "mlp", "params": {"hidden": [16], "embedding_dim": 4}},
+        loss={"name": "pml-multi-similarity", "params": {}},
+        miner="pml-multi-similarity",
+        epochs=2,
+        batch_size=32,
+        progress=False,
+    )
     assert m.fit(e.numpy(), y.numpy()).transform(e.numpy()).shape == (64, 4)

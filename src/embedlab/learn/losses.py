@@ -9,6 +9,7 @@ or no valid tuple) gives a zero loss whose gradient is zero.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
 import torch
@@ -43,7 +44,7 @@ def _mean_nonzero(losses: torch.Tensor, anchor: torch.Tensor) -> torch.Tensor:
     return losses.sum() / count.clamp_min(1) if len(losses) else zero_loss(anchor)
 
 
-class Loss:
+class Loss(ABC):
     """Base class: validates parameters and inputs, then calls :meth:`compute`.
 
     Subclasses set ``params_model`` and implement ``compute``. The trainer calls ``compute``
@@ -72,11 +73,11 @@ class Loss:
             indices = tuple(i.to(embeddings.device) for i in indices)
         return self.compute(embeddings, labels, indices)
 
+    @abstractmethod
     def compute(
         self, embeddings: torch.Tensor, labels: torch.Tensor, indices: tuple[torch.Tensor, ...] | None
     ) -> torch.Tensor:
         """The loss, without input checks."""
-        raise NotImplementedError  # pragma: no cover - abstract
 
 
 def _pairs(

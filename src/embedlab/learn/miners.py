@@ -13,6 +13,7 @@ each pair's band, O(B² log B + triplets returned).
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
 import torch
@@ -48,7 +49,7 @@ def _empty(device: torch.device) -> Triplets:
     return empty, empty.clone(), empty.clone()
 
 
-class Miner:
+class Miner(ABC):
     """Base class: validates parameters and inputs, then calls :meth:`mine` without gradients.
 
     Subclasses set ``params_model`` and implement ``mine``. ``recipe`` is the training setup
@@ -81,9 +82,9 @@ class Miner:
         with torch.no_grad():
             return self.mine(embeddings.detach().float(), labels)
 
+    @abstractmethod
     def mine(self, embeddings: torch.Tensor, labels: torch.Tensor) -> Triplets:
         """The miner's selection rule."""
-        raise NotImplementedError  # pragma: no cover - abstract
 
 
 class RandomMiner(Miner):

@@ -10,6 +10,7 @@ reproducible and a resumed run draws the same batches.
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,7 +21,7 @@ from embedlab.errors import ConfigError, InputError
 __all__ = ["BatchSampler", "RandomBatchSampler", "MPerClassSampler", "ClassBalancedSampler", "make_sampler"]
 
 
-class BatchSampler:
+class BatchSampler(ABC):
     """Base class: ``sampler.epoch(generator)`` yields LongTensors of indices, one per batch."""
 
     def __init__(self, labels: torch.Tensor, batch_size: int, drop_last: bool = False) -> None:
@@ -34,9 +35,9 @@ class BatchSampler:
         n = len(self.labels)
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
 
+    @abstractmethod
     def epoch(self, generator: torch.Generator) -> Iterator[torch.Tensor]:
         """Yield one epoch of batches."""
-        raise NotImplementedError  # pragma: no cover - abstract
 
 
 class RandomBatchSampler(BatchSampler):

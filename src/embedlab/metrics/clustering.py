@@ -22,15 +22,12 @@ ClusterMetric = Literal["nmi", "ami", "silhouette"]
 
 
 def _check(embeddings: Any, labels: Any) -> tuple[np.ndarray, np.ndarray]:
-    try:
-        import torch
+    import torch
 
-        if isinstance(embeddings, torch.Tensor):
-            embeddings = embeddings.detach().cpu().numpy()
-        if isinstance(labels, torch.Tensor):
-            labels = labels.detach().cpu().numpy()
-    except ImportError:  # pragma: no cover - torch is a dependency
-        pass
+    if isinstance(embeddings, torch.Tensor):
+        embeddings = embeddings.detach().cpu().numpy()
+    if isinstance(labels, torch.Tensor):
+        labels = labels.detach().cpu().numpy()
     X = np.asarray(embeddings, dtype=np.float64)
     y = np.asarray(labels)
     if X.ndim != 2:

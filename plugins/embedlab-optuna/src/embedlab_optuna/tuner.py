@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import time
@@ -127,10 +128,8 @@ class OptunaTuner:
         storage = f"sqlite:///{folder / 'optuna.db'}"
         optuna.logging.set_verbosity(optuna.logging.WARNING)
         if not s.resume:
-            try:
+            with contextlib.suppress(KeyError):  # no earlier study of that name
                 optuna.delete_study(study_name=s.name, storage=storage)
-            except KeyError:
-                pass
         study = optuna.create_study(
             study_name=s.name,
             storage=storage,
@@ -206,8 +205,10 @@ class OptunaTuner:
         params = trial.user_attrs.get("params") or {p: trial.params.get(p) for p in space}
         state = trial.state
         failed = state == optuna.trial.TrialState.FAIL
-        status = "stopped" if state == optuna.trial.TrialState.PRUNED else trial_status(
-            len(history), max_epochs, failed
+        status = (
+            "stopped"
+            if state == optuna.trial.TrialState.PRUNED
+            else trial_status(len(history), max_epochs, failed)
         )
         if not state.is_finished():
             status = "pending"
@@ -219,5 +220,3 @@ class OptunaTuner:
             error=trial.user_attrs.get("error") if failed else None,
             time_s=float(trial.user_attrs.get("time_s", math.nan)),
         )
-
-

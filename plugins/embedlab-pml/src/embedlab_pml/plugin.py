@@ -134,13 +134,21 @@ class PMLMiner:
 def embedlab_register_losses(register: Any) -> None:
     """Register PML's parameter-free losses as ``pml-<name>``."""
     for class_name in LOSSES:
-        register(pml_name(class_name), functools.partial(PMLLoss, class_name), params=PMLParams,
-                 summary=f"PyTorch Metric Learning's {class_name}")
+        register(
+            pml_name(class_name),
+            functools.partial(PMLLoss, class_name),
+            params=PMLParams,
+            summary=f"PyTorch Metric Learning's {class_name}",
+        )
 
 
 @embedlab.hookimpl
 def embedlab_register_miners(register: Any) -> None:
     """Register PML's miners as ``pml-<name>``."""
     for class_name in MINERS:
-        register(pml_name(class_name), functools.partial(PMLMiner, class_name), params=PMLParams,
-                 summary=f"PyTorch Metric Learning's {class_name}")
+        register(
+            pml_name(class_name),
+            functools.partial(PMLMiner, class_name),
+            params=PMLParams,
+            summary=f"PyTorch Metric Learning's {class_name}",
+        )
