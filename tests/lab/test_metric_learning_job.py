@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 import embedlab
-from embedlab.learn.job import MetricLearningStudy, metric_learning_job
+from embedlab.lab.jobs import MetricLearningStudy, metric_learning_job
 from embedlab.plots.embeddings import plot_history
 
 
