@@ -197,7 +197,14 @@ def recall_bars(
         for xi, r in zip(x[failing], recall[failing], strict=True):
             # print failing values: a recall of 0 has no bar to see
             ax.text(
-                xi + offset, r + 0.02, f"{r:.2f}", color="red", ha="center", va="bottom", fontsize="x-small"
+                xi + offset,
+                r + 0.02,
+                f"{r:.2f}",
+                color="red",
+                ha="center",
+                va="bottom",
+                fontsize="x-small",
+                rotation=90 if len(splits) > 1 else 0,  # side-by-side labels would overlap
             )
         if split:
             handles.append(Patch(facecolor=color, label=split))
