@@ -42,6 +42,9 @@ __all__ = [
 
 Triplets = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
 _CHUNK_ELEMENTS = 1 << 24
+#: The triplet loss the mining recipes use (Hermans et al. 2017): Euclidean, not squared, margin 0.2.
+_HERMANS_TRIPLET: dict[str, Any] = {"distance": "euclidean", "margin": 0.2}
+_HERMANS_TRIPLET_NONZERO: dict[str, Any] = {**_HERMANS_TRIPLET, "reduction": "mean-nonzero"}
 
 
 def _empty(device: torch.device) -> Triplets:
@@ -94,7 +97,7 @@ class RandomMiner(Miner):
     name = "random"
     recipe: ClassVar[dict[str, Any]] = {
         "sampler": "m-per-class",
-        "loss": {"triplet": {"distance": "euclidean", "margin": 0.2, "reduction": "mean-nonzero"}},
+        "loss": {"triplet": _HERMANS_TRIPLET_NONZERO},
         "backend": {"normalize": True},
     }
 
@@ -117,7 +120,7 @@ class BatchAllMiner(Miner):
     name = "batch-all"
     recipe: ClassVar[dict[str, Any]] = {
         "sampler": "m-per-class",
-        "loss": {"triplet": {"distance": "euclidean", "margin": 0.2, "reduction": "mean-nonzero"}},
+        "loss": {"triplet": _HERMANS_TRIPLET_NONZERO},
     }
 
     def mine(self, embeddings: torch.Tensor, labels: torch.Tensor) -> Triplets:
@@ -152,7 +155,7 @@ class BatchHardMiner(Miner):
     name = "batch-hard"
     recipe: ClassVar[dict[str, Any]] = {
         "sampler": "m-per-class",
-        "loss": {"triplet": {"distance": "euclidean", "margin": 0.2}},
+        "loss": {"triplet": _HERMANS_TRIPLET},
         "backend": {"normalize": True},
         "warmup_epochs": 5,
     }
@@ -179,7 +182,7 @@ class SemihardMiner(Miner):
     name = "semihard"
     recipe: ClassVar[dict[str, Any]] = {
         "sampler": "m-per-class",
-        "loss": {"triplet": {"distance": "euclidean", "margin": 0.2}},
+        "loss": {"triplet": _HERMANS_TRIPLET},
         "backend": {"normalize": True},
         "warmup_epochs": 3,
     }
@@ -282,7 +285,7 @@ class DistanceWeightedMiner(Miner):
     name = "distance-weighted"
     recipe: ClassVar[dict[str, Any]] = {
         "sampler": "m-per-class",
-        "loss": {"triplet": {"distance": "euclidean", "margin": 0.2}},
+        "loss": {"triplet": _HERMANS_TRIPLET},
         "backend": {"normalize": True},
     }
 
