@@ -2,7 +2,14 @@ import pytest
 import torch
 
 from embedlab.errors import ConfigError
-from embedlab.learn.distances import DISTANCES, cosine, euclidean, get_distance, squared_euclidean
+from embedlab.learn.distances import (
+    DISTANCES,
+    cosine,
+    euclidean,
+    get_distance,
+    paired_distance,
+    squared_euclidean,
+)
 
 
 @pytest.fixture
@@ -46,3 +53,24 @@ def test_euclidean_gradient_is_zero_for_identical_points():
 def test_unknown_distance_names_the_choices():
     with pytest.raises(ConfigError, match="unknown distance 'manhattan'.*euclidean"):
         get_distance("manhattan")
+
+
+@pytest.mark.parametrize("name", list(DISTANCES))
+def test_paired_distance_is_the_diagonal_of_the_matrix(name, xy):
+    x, y = xy[0][:13], xy[1]
+    assert torch.allclose(paired_distance(x, y, name), torch.diagonal(get_distance(name)(x, y)), atol=1e-10)
+
+
+@pytest.mark.parametrize("name", list(DISTANCES))
+def test_paired_distance_has_no_nan_gradient_at_zero_distance(name):
+    x = torch.tensor([[1.0, 2.0], [0.0, 1.0]], requires_grad=True)
+    y = torch.tensor([[1.0, 2.0], [3.0, 1.0]])
+    paired_distance(x, y, name).sum().backward()
+    assert torch.isfinite(x.grad).all()
+    if name == "euclidean":
+        assert torch.equal(x.grad[0], torch.zeros(2))
+
+
+def test_paired_distance_rejects_an_unknown_name():
+    with pytest.raises(ConfigError, match="unknown distance 'manhattan'"):
+        paired_distance(torch.zeros(1, 2), torch.zeros(1, 2), "manhattan")

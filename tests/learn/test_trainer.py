@@ -132,11 +132,72 @@ def test_bad_settings_and_data():
     with pytest.raises(ConfigError, match="resume=True needs checkpoint_dir"):
         make_trainer(resume=True)
     X, y = data()
+    with pytest.raises(ConfigError, match="micro_batch must be >= 0"):
+        make_trainer(micro_batch=-1)
     with pytest.raises(InputError, match="120 rows but y has 100"):
         make_trainer().fit(X, y[:100])
     X[0, 0] = float("nan")
     with pytest.raises(InputError, match="NaN"):
         make_trainer().fit(X, y)
+
+
+def conv_images(n=64, classes=4, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    y = torch.arange(n) % classes
+    return torch.rand(n, 1, 12, 12, generator=g) + y.view(-1, 1, 1, 1) / classes, y
+
+
+def conv_trainer(**kw):
+    from embedlab.learn.networks import seed_cnn
+
+    torch.manual_seed(0)
+    model = materialize(seed_cnn(embedding_dim=4), (1, 12, 12))
+    # SGD moves the weights by lr × gradient, so equal gradients give equal weights (Adam's
+    # normalisation would blow float rounding up to the size of a step).
+    settings = dict(epochs=2, batch_size=32, progress=False, sampler="m-per-class", optimizer="sgd", lr=0.01, **kw)
+    return Trainer(model, TripletLoss(distance="euclidean", margin=0.2), BatchHardMiner(), **settings)
+
+
+def assert_close_weights(a, b, atol=1e-5):
+    wa, wb = weights(a), weights(b)
+    assert wa.keys() == wb.keys()
+    assert all(torch.allclose(wa[k], wb[k], atol=atol) for k in wa)
+
+
+def test_micro_batches_give_the_whole_batch_gradient():
+    X, y = conv_images()
+    whole, sliced = conv_trainer(micro_batch=0), conv_trainer(micro_batch=8)
+    assert (whole.micro_batch, sliced.micro_batch) == (0, 8)
+    whole.fit(X, y)
+    sliced.fit(X, y)
+    assert_close_weights(whole, sliced)
+
+
+def test_channels_last_layout_learns_the_same_weights():
+    X, y = conv_images()
+    nhwc, nchw = conv_trainer(), conv_trainer(channels_last=False)
+    conv = next(m for m in nhwc.model.modules() if isinstance(m, torch.nn.Conv2d))
+    assert conv.weight.is_contiguous(memory_format=torch.channels_last)
+    assert not make_trainer().channels_last  # an MLP has no convolution to lay out
+    nhwc.fit(X, y)
+    nchw.fit(X, y)
+    assert_close_weights(nhwc, nchw)
+
+
+def test_micro_batches_are_off_for_batch_norm_and_on_cpu_by_default():
+    from embedlab.learn.trainer import CPU_MICRO_BATCH
+
+    assert conv_trainer().micro_batch == CPU_MICRO_BATCH
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3), torch.nn.BatchNorm2d(4), torch.nn.Flatten(), torch.nn.LazyLinear(4))
+    net = materialize(net, (1, 12, 12))
+    trainer = Trainer(net, TripletLoss(), BatchHardMiner(), progress=False)
+    assert trainer.micro_batch == 0  # batch statistics depend on the slice
+
+
+def test_optimizers_are_fused():
+    for name in ("adam", "adamw", "sgd"):
+        assert make_trainer(optimizer=name).optimizer.param_groups[0]["fused"]
 
 
 @pytest.mark.gpu

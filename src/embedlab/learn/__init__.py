@@ -16,6 +16,7 @@ _EXPORTS = {
         "cosine",
         "euclidean",
         "get_distance",
+        "paired_distance",
         "pairwise_distance",
         "squared_euclidean",
     ],

@@ -3,6 +3,8 @@
 Every distance maps a ``(B, d)`` query batch and an optional ``(R, d)`` reference batch to a
 ``(B, R)`` matrix through one matrix product, so memory is O(B·R), never O(B·R·d). Larger
 means farther for all three (cosine distance is ``1 - cosine similarity``).
+:func:`paired_distance` gives the same distances between matching rows only, in O(B·d), for a
+loss that needs a few mined pairs rather than the whole matrix.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import torch
+import torch.nn.functional as F
 
 from embedlab.errors import ConfigError
 
@@ -18,6 +21,7 @@ __all__ = [
     "cosine",
     "euclidean",
     "get_distance",
+    "paired_distance",
     "pairwise_distance",
     "squared_euclidean",
 ]
@@ -57,8 +61,8 @@ def euclidean(x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
 
 def cosine(x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
     """Cosine distances ``1 − cos(x_i, y_j)`` in [0, 2]; zero vectors count as orthogonal."""
-    xn = torch.nn.functional.normalize(x, dim=1)
-    yn = xn if y is None else torch.nn.functional.normalize(y, dim=1)
+    xn = F.normalize(x, dim=1)
+    yn = xn if y is None else F.normalize(y, dim=1)
     return 1.0 - xn @ yn.T
 
 
@@ -89,3 +93,16 @@ def pairwise_distance(
 ) -> torch.Tensor:
     """The ``(len(x), len(y))`` matrix of ``distance`` between rows of ``x`` and ``y`` (or ``x``)."""
     return get_distance(distance)(x, y)
+
+
+def paired_distance(x: torch.Tensor, y: torch.Tensor, distance: str = "euclidean") -> torch.Tensor:
+    """The ``distance`` between each row of ``x`` and the matching row of ``y``: a ``(B,)`` vector.
+
+    The values are those of :func:`pairwise_distance`'s diagonal, including the zero (not NaN)
+    gradient of ``euclidean`` at zero distance, computed directly from the differences.
+    """
+    get_distance(distance)  # the same error for an unknown name
+    if distance == "cosine":
+        return 1.0 - (F.normalize(x, dim=1) * F.normalize(y, dim=1)).sum(dim=1)
+    squared = (x - y).pow(2).sum(dim=1)
+    return squared if distance == "squared-euclidean" else squared.clamp_min(EUCLIDEAN_EPS).sqrt()

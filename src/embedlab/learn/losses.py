@@ -17,7 +17,7 @@ import torch.nn.functional as F
 
 from embedlab.errors import InputError
 from embedlab.learn._checks import check_batch, check_indices, validate, zero_loss
-from embedlab.learn.distances import get_distance
+from embedlab.learn.distances import get_distance, paired_distance
 from embedlab.learn.params import (
     ContrastiveLossParams,
     MultiSimilarityLossParams,
@@ -114,7 +114,6 @@ class TripletLoss(Loss):
         self, embeddings: torch.Tensor, labels: torch.Tensor, indices: tuple[torch.Tensor, ...] | None
     ) -> torch.Tensor:
         """The reduced triplet loss."""
-        distances = get_distance(self.distance)(embeddings, None)
         if indices is not None:
             if len(indices) != 3:
                 raise InputError(
@@ -122,10 +121,19 @@ class TripletLoss(Loss):
                     "tensors; use a triplet miner or the 'contrastive' loss"
                 )
             a, p, n = indices
-            if not self.soft and len(a) > len(labels):
+            if len(a) <= len(labels):  # a few triplets (one per anchor): no B×B matrix
+                anchors = embeddings[a]
+                losses = self._per_triplet(
+                    paired_distance(anchors, embeddings[p], self.distance),
+                    paired_distance(anchors, embeddings[n], self.distance),
+                )
+                return self._reduce(losses, losses.numel(), embeddings)
+            distances = get_distance(self.distance)(embeddings, None)
+            if not self.soft:
                 return self._hinge_by_counts(distances, a, p, n, embeddings)
             losses = self._per_triplet(distances[a, p], distances[a, n])
             return self._reduce(losses, losses.numel(), embeddings)
+        distances = get_distance(self.distance)(embeddings, None)
         positive, negative = label_masks(labels)
         size = len(labels)
         chunk = max(1, _CHUNK_ELEMENTS // max(size * size, 1))
