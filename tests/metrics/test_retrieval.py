@@ -106,3 +106,28 @@ def test_cuda_equals_cpu():
     gpu = metrics.retrieval(query, labels, reference, reference_labels, device="cuda")
     for key, value in cpu.items():
         assert gpu[key] == pytest.approx(value, abs=1e-6), key
+
+
+def test_ordered_keys_sort_as_the_floats_with_the_flag_breaking_ties():
+    from embedlab.metrics.retrieval import _ordered_keys
+
+    values = np.array([3.5, -0.0, -2.25, 1e-30, -1e30, 0.0, 3.5, np.inf, -7.0], dtype=np.float32)
+    flags = np.array([1, 0, 1, 0, 1, 0, 0, 0, 1], dtype=bool)
+    keys = _ordered_keys(values, flags)
+    order = np.argsort(keys, kind="stable")
+    assert np.array_equal(values[order], np.sort(values))
+    tied = order[values[order] == 3.5]
+    assert list(flags[tied]) == [False, True]  # an exact tie lists the non-match first
+    assert np.array_equal(keys & 1, flags)
+
+
+@pytest.mark.parametrize("k", [1, 7, 50])
+def test_numpy_hits_equal_torch_topk_hits(k):
+    from embedlab.metrics.retrieval import _sorted_hits_numpy
+
+    rng = np.random.default_rng(k)
+    scores = rng.standard_normal((37, 200)).astype(np.float32)  # distinct values: no ties
+    query_labels, reference_labels = rng.integers(0, 4, 37), rng.integers(0, 4, 200)
+    idx = torch.from_numpy(scores).topk(k, dim=1, largest=False).indices.numpy()
+    expected = reference_labels[idx] == query_labels[:, None]
+    assert np.array_equal(_sorted_hits_numpy(scores, query_labels, reference_labels, k), expected)

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import logging
 import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
+
+from embedlab.threads import map_row_blocks
 
 __all__ = ["Engine", "SearchResult", "unit_rows", "METHODS"]
 
@@ -118,21 +119,6 @@ def _reduce_rows(
         greater = np.count_nonzero(above, axis=1)
     idx, val = _topk_numpy(S, k)
     return idx, val, greater
-
-
-_POOL: ThreadPoolExecutor | None = None
-
-
-def _cpu_threads() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
-def _pool() -> ThreadPoolExecutor:
-    """Threads for the row-wise numpy passes (numpy releases the GIL in them)."""
-    global _POOL
-    if _POOL is None:
-        _POOL = ThreadPoolExecutor(max_workers=_cpu_threads(), thread_name_prefix="embedlab-words")
-    return _POOL
 
 
 class Engine:
@@ -285,21 +271,14 @@ class Engine:
             flags = buffers.get(-1)
             if flags is None or flags.shape[0] < n:
                 flags = buffers[-1] = np.empty(S.shape, bool)
-        threads = min(_cpu_threads(), n)
-        if threads < 2 or S.size < 2**20:
+        if S.size < 2**20:
             return _reduce_rows(S, k, gscore, flags)
-        bounds = np.linspace(0, n, threads + 1).astype(int)
-        jobs = [
-            _pool().submit(
-                _reduce_rows,
-                S[a:b],
-                k,
-                None if gscore is None else gscore[a:b],
-                None if flags is None else flags[a:b],
-            )
-            for a, b in zip(bounds[:-1], bounds[1:], strict=True)
-        ]
-        parts = [job.result() for job in jobs]
+        parts = map_row_blocks(
+            lambda a, b: _reduce_rows(
+                S[a:b], k, None if gscore is None else gscore[a:b], None if flags is None else flags[a:b]
+            ),
+            n,
+        )
         idx = np.concatenate([p[0] for p in parts])
         val = np.concatenate([p[1] for p in parts])
         greater = None if gscore is None else np.concatenate([p[2] for p in parts])  # type: ignore[misc]

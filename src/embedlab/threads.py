@@ -1,0 +1,55 @@
+"""One shared pool of CPU threads for numpy passes that release the GIL.
+
+numpy's sorts, partitions and element-wise passes run on one core; splitting rows over these
+threads uses every core the process may run on.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+__all__ = ["cpu_threads", "map_row_blocks"]
+
+T = TypeVar("T")
+
+_POOL: ThreadPoolExecutor | None = None
+
+
+def cpu_threads() -> int:
+    """The number of CPUs this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(max_workers=cpu_threads(), thread_name_prefix="embedlab")
+    return _POOL
+
+
+def map_row_blocks(fn: Callable[[int, int], T], n: int, min_rows: int = 1) -> list[T]:
+    """Call ``fn(start, stop)`` on contiguous blocks covering ``range(n)``, one per CPU thread.
+
+    Parameters
+    ----------
+    fn
+        Works on rows ``start:stop``; it should spend its time in GIL-free numpy calls.
+    n
+        Rows in all.
+    min_rows
+        Fewer rows than this per thread run in the calling thread alone.
+
+    Returns
+    -------
+    list
+        The blocks' results, in row order.
+    """
+    threads = min(cpu_threads(), n // max(min_rows, 1))
+    if threads < 2:
+        return [fn(0, n)]
+    bounds: Sequence[Any] = [n * i // threads for i in range(threads + 1)]
+    jobs = [_pool().submit(fn, a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    return [job.result() for job in jobs]
