@@ -166,7 +166,7 @@ class TripletLoss(Loss):
 
         On the triplets with a positive loss the hinge is linear in the distances, so the sum
         is ``Σ W ∘ D + margin · active`` with ``W[a,p] = #active triplets using (a,p)`` minus
-        the same count for ``(a,n)``: two ``bincount`` calls and one dense B×B product,
+        the same count for ``(a,n)``: two scatter-adds and one dense B×B product,
         instead of gathering and scattering every triplet's gradient.
         """
         size = distances.size(1)
@@ -181,8 +181,9 @@ class TripletLoss(Loss):
             return zero_loss(embeddings)
         if n_active < count:
             ap, an = ap[active], an[active]
-        weights = torch.bincount(ap, minlength=flat.numel()).to(distances.dtype)
-        weights -= torch.bincount(an, minlength=flat.numel()).to(distances.dtype)
+        # Sums of ±1 are exact in float32, so the scatter is deterministic even with atomics.
+        ones = flat.new_ones(len(ap))
+        weights = flat.new_zeros(flat.numel()).index_add_(0, ap, ones).index_add_(0, an, ones, alpha=-1)
         total = (weights.view_as(distances) * distances).sum() + self.margin * n_active
         if self.reduction == "sum":
             return total
