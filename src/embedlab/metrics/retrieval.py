@@ -4,7 +4,8 @@ Neighbours are found a chunk of queries at a time, so memory stays bounded by
 ``chunk × references`` whatever the number of queries. The distances come from one matrix
 product per chunk in torch, on the GPU when there is one; on a CPU the nearest references
 are then selected by numpy partitions across threads, several times faster than torch's
-top-k with the thousands of neighbours that MAP@R needs. The definitions follow PyTorch Metric Learning's ``AccuracyCalculator``.
+top-k with the thousands of neighbours that MAP@R needs. The definitions follow PyTorch
+Metric Learning's ``AccuracyCalculator``.
 """
 
 from __future__ import annotations
