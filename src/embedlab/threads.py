@@ -7,9 +7,9 @@ threads uses every core the process may run on.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import TypeVar
 
 __all__ = ["cpu_threads", "map_row_blocks"]
 
@@ -50,6 +50,6 @@ def map_row_blocks(fn: Callable[[int, int], T], n: int, min_rows: int = 1) -> li
     threads = min(cpu_threads(), n // max(min_rows, 1))
     if threads < 2:
         return [fn(0, n)]
-    bounds: Sequence[Any] = [n * i // threads for i in range(threads + 1)]
+    bounds = [n * i // threads for i in range(threads + 1)]
     jobs = [_pool().submit(fn, a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
     return [job.result() for job in jobs]

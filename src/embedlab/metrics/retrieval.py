@@ -117,7 +117,9 @@ def _sorted_hits_numpy(
 
     The ``k``-th smallest score is found by a partition, which is several times faster than a
     sorted top-k over the whole row; only the references up to it are then sorted, as keys that
-    carry their label match, so no indices are gathered.
+    carry their label match, so no indices are gathered. Rows are partitioned one at a time:
+    numpy's 1-D partition is twice as fast as its row-wise 2-D one, and the loop's few calls
+    per row are small beside a row of tens of thousands of references.
     """
     hits = np.empty((scores.shape[0], k), dtype=bool)
 
