@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import logging
+import math
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -48,7 +49,7 @@ class WordVectors:
         Where batched queries run: ``"auto"`` (a GPU when present, else numpy on CPU),
         ``"cpu"``, ``"cuda[:N]"`` or a ``torch.device``.
     chunk_elements
-        The most scores held in memory at once (``None``: 2**24 on CPU, 2**27 on GPU);
+        The most scores held in memory at once (``None``: 2**26 on CPU, 2**27 on GPU);
         batched queries are split into chunks of queries that fit.
 
     Raises
@@ -283,9 +284,10 @@ class WordVectors:
 
     def _pack(self, res_idx: np.ndarray, res_val: np.ndarray, topn: int) -> list[Scored]:
         keys = self.kv.index_to_key
+        masked = -math.inf  # a Python float: comparing with np.inf would box every score
         out = []
         for row_i, row_v in zip(res_idx.tolist(), res_val.tolist(), strict=True):
-            out.append([(keys[i], v) for i, v in zip(row_i, row_v, strict=True) if v > -np.inf][:topn])
+            out.append([(keys[i], v) for i, v in zip(row_i, row_v, strict=True) if v > masked][:topn])
         return out
 
     # -- queries ----------------------------------------------------------------------------
