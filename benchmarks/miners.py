@@ -1,8 +1,9 @@
 """Mining + triplet loss, forward and backward: embedlab against PyTorch Metric Learning (PML).
 
 For B in {256, 1024, 4096} and d = 128, each case runs in its own subprocess and reports the
-median time of miner + loss + backward and the peak memory above the process's baseline
-(resident set size on CPU, ``torch.cuda.max_memory_allocated`` on CUDA). Labels form P×K
+median time of miner + loss + backward (over at least 5 runs and 1 s; PML's semi-hard at
+B ≥ 1024, at least 1 run) and the peak memory above the process's baseline (resident set size
+on CPU, ``torch.cuda.max_memory_allocated`` on CUDA). Labels form P×K
 batches with K = 4, as a mining sampler draws them, so the number of mined triplets is O(B²).
 
 PML's semi-hard miner builds a B×B×B mask; at B = 4096 that is 69e9 elements, so that case is
@@ -26,6 +27,8 @@ import time
 DIM = 128
 K = 4
 MARGIN = 0.2
+#: Each case repeats at least this long (and at least ``--repeats`` times); the median counts.
+MIN_SECONDS = 1.0
 # PML cases whose B×B×B tensors cannot fit: (miner, B).
 PML_TOO_BIG = {("semihard", 4096)}
 
@@ -75,9 +78,9 @@ def one(impl: str, miner_name: str, size: int, device: str, repeats: int, classe
         base = torch.cuda.memory_allocated()
     else:
         base = _rss_mb()
-    times = []
+    times: list[float] = []
     triplets = 0
-    for _ in range(repeats):
+    while len(times) < repeats or sum(times) < MIN_SECONDS:  # as timeit's autorange: fast cases repeat more
         began = time.perf_counter()
         triplets = step()
         times.append(time.perf_counter() - began)
