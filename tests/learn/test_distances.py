@@ -4,11 +4,13 @@ import torch
 from embedlab.errors import ConfigError
 from embedlab.learn.distances import (
     DISTANCES,
+    Measured,
     cosine,
     euclidean,
     get_distance,
     paired_distance,
     squared_euclidean,
+    weighted_distance_sum,
 )
 
 
@@ -74,3 +76,34 @@ def test_paired_distance_has_no_nan_gradient_at_zero_distance(name):
 def test_paired_distance_rejects_an_unknown_name():
     with pytest.raises(ConfigError, match="unknown distance 'manhattan'"):
         paired_distance(torch.zeros(1, 2), torch.zeros(1, 2), "manhattan")
+
+
+@pytest.mark.parametrize("name", sorted(DISTANCES))
+@pytest.mark.parametrize("duplicates", [False, True])
+def test_weighted_distance_sum_has_autograds_value_and_gradient(name, duplicates):
+    g = torch.Generator().manual_seed(1)
+    x = torch.randn(48, 7, generator=g, dtype=torch.float64)
+    if duplicates:  # identical points: zero distances, where the gradient must stay finite
+        x[5] = x[3]
+        x[9] = x[3]
+    weights = torch.randint(-3, 4, (48, 48), generator=g).double()
+    weights[3, 5] = weights[9, 3] = 2.0
+    ours, theirs = x.clone().requires_grad_(), x.clone().requires_grad_()
+    value = weighted_distance_sum(ours, weights, name)
+    expected = (weights * get_distance(name)(theirs, None)).sum()
+    value.backward()
+    expected.backward()
+    torch.testing.assert_close(value, expected)
+    torch.testing.assert_close(ours.grad, theirs.grad)
+
+
+def test_measured_matrix_is_only_for_the_same_unchanged_embeddings():
+    x = torch.randn(6, 3)
+    matrix = euclidean(x)
+    measured = Measured.of(x.detach(), "euclidean", matrix)
+    assert measured.matrix_for(x, "euclidean") is measured.matrix
+    assert measured.matrix_for(x, "cosine") is None
+    assert measured.matrix_for(x.clone(), "euclidean") is None
+    assert measured.matrix_for(x[:3], "euclidean") is None
+    x.mul_(2.0)  # changed in place since it was measured
+    assert measured.matrix_for(x, "euclidean") is None

@@ -132,3 +132,26 @@ def test_reduction_sum_and_chunked_all_triplets_agree_with_explicit_indices():
     loss = TripletLoss(margin=0.3, distance="euclidean", reduction="sum")
     every = lmu.get_all_triplets_indices(y)
     assert float(loss(e, y)) == pytest.approx(float(loss(e, y, every)), rel=1e-5)
+
+
+def test_triplet_loss_reuses_the_miners_distance_matrix(monkeypatch):
+    from embedlab.learn import losses
+    from embedlab.learn.miners import BatchAllMiner, Mined
+
+    g = torch.Generator().manual_seed(4)
+    emb = torch.randn(32, 8, generator=g).requires_grad_()
+    labels = torch.arange(32) % 4
+    mined = BatchAllMiner(nonzero_only=True, distance="euclidean")(emb, labels)
+    assert isinstance(mined, Mined) and mined.measured is not None and len(mined[0]) > len(labels)
+    loss = TripletLoss(distance="euclidean", margin=0.2)
+    expected = loss(emb, labels, tuple(mined))  # a plain tuple: the loss measures again
+
+    def measure_again(name):
+        raise AssertionError("the loss recomputed the distance matrix")
+
+    monkeypatch.setattr(losses, "get_distance", measure_again)
+    torch.testing.assert_close(loss(emb, labels, mined), expected)
+    with torch.no_grad():
+        emb.mul_(1.0)  # an in-place change: the miner's matrix may be stale now
+    with pytest.raises(AssertionError, match="recomputed"):
+        loss(emb, labels, mined)

@@ -10,6 +10,8 @@ loss that needs a few mined pairs rather than the whole matrix.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -18,12 +20,14 @@ from embedlab.errors import ConfigError
 
 __all__ = [
     "DISTANCES",
+    "Measured",
     "cosine",
     "euclidean",
     "get_distance",
     "paired_distance",
     "pairwise_distance",
     "squared_euclidean",
+    "weighted_distance_sum",
 ]
 
 DistanceFn = Callable[[torch.Tensor, torch.Tensor | None], torch.Tensor]
@@ -64,6 +68,92 @@ def cosine(x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
     xn = F.normalize(x, dim=1)
     yn = xn if y is None else F.normalize(y, dim=1)
     return 1.0 - xn @ yn.T
+
+
+class _WeightedDistanceSum(torch.autograd.Function):
+    """``Σ W ∘ D(x)`` from a precomputed ``D``, with its gradient in one ``(B, B) × (B, d)`` product."""
+
+    @staticmethod
+    def forward(ctx: Any, x: torch.Tensor, weights: torch.Tensor, distances: torch.Tensor, distance: str) -> torch.Tensor:
+        ctx.save_for_backward(x, weights, distances)
+        ctx.distance = distance
+        return (weights * distances).sum()
+
+    @staticmethod
+    def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
+        x, weights, distances = ctx.saved_tensors
+        if ctx.distance == "cosine":
+            norm = x.norm(dim=1, keepdim=True).clamp_min(1e-12)  # F.normalize's floor
+            unit = x / norm
+            toward = _symmetric(weights) @ unit  # minus the gradient with respect to the unit rows
+            dx = (unit * (unit * toward).sum(dim=1, keepdim=True) - toward) / norm
+        else:
+            # With S = G + Gᵀ and G the weight per squared distance, the gradient of
+            # Σ G ∘ ‖x_i − x_j‖² is 2 (diag(Σ_j S_ij) − S) x; a root contributes G = W / (2d).
+            if ctx.distance == "euclidean":
+                both = _symmetric((weights / distances).masked_fill_(distances <= _NO_GRADIENT_BELOW, 0.0))
+            else:
+                both = _symmetric(weights).mul_(2.0)
+            dx = torch.addmm(both.sum(dim=1, keepdim=True) * x, both, x, alpha=-1.0)
+        return grad * dx, None, None, None
+
+
+def _symmetric(m: torch.Tensor) -> torch.Tensor:
+    """``m + mᵀ`` as a new tensor (a contiguous copy first: adding a transposed view is slow on CPU)."""
+    return m.T.contiguous().add_(m)
+
+
+#: Euclidean distances at or below this (the clamped root of ``EUCLIDEAN_EPS``) pass no gradient.
+_NO_GRADIENT_BELOW = 2.0 * EUCLIDEAN_EPS**0.5
+
+
+def weighted_distance_sum(
+    x: torch.Tensor, weights: torch.Tensor, distance: str = "euclidean", distances: torch.Tensor | None = None
+) -> torch.Tensor:
+    """``(weights * pairwise_distance(x, None, distance)).sum()``, differentiable in ``x``.
+
+    The gradient is computed directly, ``2 (diag(Σ_j S_ij) − S) x`` for Euclidean kinds with
+    ``S = G + Gᵀ`` and ``G`` the weights per squared distance: one matrix product instead of
+    autograd's passes through the distance matrix. ``distances`` may pass the matrix already
+    computed for ``x`` (by a miner); it is not differentiated.
+    """
+    if distances is None:
+        with torch.no_grad():
+            distances = get_distance(distance)(x, None)
+    return _WeightedDistanceSum.apply(x, weights, distances.detach(), distance)
+
+
+@dataclass(frozen=True)
+class Measured:
+    """A pairwise distance matrix kept with the embeddings it measured, to be reused, not recomputed.
+
+    A miner attaches one to the triplets it returns; the triplet loss then takes the matrix
+    instead of computing it again, but only for the very same embeddings, unchanged since
+    (the same storage, shape and strides, and in-place version counter) and the same distance.
+    """
+
+    embeddings: torch.Tensor
+    distance: str
+    matrix: torch.Tensor
+    version: int
+
+    @classmethod
+    def of(cls, embeddings: torch.Tensor, distance: str, matrix: torch.Tensor) -> Measured:
+        """Record ``matrix``, the ``distance`` matrix of ``embeddings`` (which may be a detached view)."""
+        return cls(embeddings, distance, matrix.detach(), embeddings._version)
+
+    def matrix_for(self, embeddings: torch.Tensor, distance: str) -> torch.Tensor | None:
+        """The matrix if it measured exactly ``embeddings`` with ``distance``, else ``None``."""
+        mine = self.embeddings
+        same = (
+            distance == self.distance
+            and embeddings.data_ptr() == mine.data_ptr()
+            and embeddings.dtype == mine.dtype
+            and embeddings.shape == mine.shape
+            and embeddings.stride() == mine.stride()
+            and embeddings._version == self.version
+        )
+        return self.matrix if same else None
 
 
 #: Registered distance names and their functions.

@@ -79,7 +79,7 @@ class MetricLearner(BaseEstimator, TransformerMixin):  # type: ignore[misc]
         loss: ComponentSpec = "triplet",
         miner: ComponentSpec = "semihard",
         *,
-        epochs: int = 30,
+        epochs: int = 50,
         batch_size: int = 128,
         lr: float = 1e-3,
         weight_decay: float = 0.0,

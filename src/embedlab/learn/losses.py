@@ -17,7 +17,7 @@ import torch.nn.functional as F
 
 from embedlab.errors import InputError
 from embedlab.learn._checks import check_batch, check_indices, validate, zero_loss
-from embedlab.learn.distances import get_distance, paired_distance
+from embedlab.learn.distances import get_distance, paired_distance, weighted_distance_sum
 from embedlab.learn.params import (
     ContrastiveLossParams,
     MultiSimilarityLossParams,
@@ -69,8 +69,11 @@ class Loss(ABC):
         if single_class:  # no negatives: a pair loss would only pull everything together
             return zero_loss(embeddings)
         if indices is not None:
-            indices = check_indices(indices, len(embeddings), (3, 4), f"loss {self.name!r}")
-            indices = tuple(i.to(embeddings.device) for i in indices)
+            checked = check_indices(indices, len(embeddings), (3, 4), f"loss {self.name!r}")
+            checked = tuple(i.to(embeddings.device) for i in checked)
+            # Keep the miner's own tuple (and the distances it may carry) when nothing was converted.
+            if any(c is not i for c, i in zip(checked, indices, strict=True)):
+                indices = checked
         return self.compute(embeddings, labels, indices)
 
     @abstractmethod
@@ -128,9 +131,14 @@ class TripletLoss(Loss):
                     paired_distance(anchors, embeddings[n], self.distance),
                 )
                 return self._reduce(losses, losses.numel(), embeddings)
-            distances = get_distance(self.distance)(embeddings, None)
             if not self.soft:
+                measured = getattr(indices, "measured", None)
+                distances = measured.matrix_for(embeddings, self.distance) if measured is not None else None
+                if distances is None:
+                    with torch.no_grad():
+                        distances = get_distance(self.distance)(embeddings, None)
                 return self._hinge_by_counts(distances, a, p, n, embeddings)
+            distances = get_distance(self.distance)(embeddings, None)
             losses = self._per_triplet(distances[a, p], distances[a, n])
             return self._reduce(losses, losses.numel(), embeddings)
         distances = get_distance(self.distance)(embeddings, None)
@@ -166,8 +174,9 @@ class TripletLoss(Loss):
 
         On the triplets with a positive loss the hinge is linear in the distances, so the sum
         is ``Σ W ∘ D + margin · active`` with ``W[a,p] = #active triplets using (a,p)`` minus
-        the same count for ``(a,n)``: two scatter-adds and one dense B×B product,
-        instead of gathering and scattering every triplet's gradient.
+        the same count for ``(a,n)``: two scatter-adds, then
+        :func:`~embedlab.learn.distances.weighted_distance_sum`, whose gradient is one matrix
+        product, instead of gathering and scattering every triplet's gradient.
         """
         size = distances.size(1)
         flat = distances.detach().reshape(-1)
@@ -184,7 +193,8 @@ class TripletLoss(Loss):
         # Sums of ±1 are exact in float32, so the scatter is deterministic even with atomics.
         ones = flat.new_ones(len(ap))
         weights = flat.new_zeros(flat.numel()).index_add_(0, ap, ones).index_add_(0, an, ones, alpha=-1)
-        total = (weights.view_as(distances) * distances).sum() + self.margin * n_active
+        total = weighted_distance_sum(embeddings, weights.view_as(distances), self.distance, distances)
+        total = total + self.margin * n_active
         if self.reduction == "sum":
             return total
         return total / (count if self.reduction == "mean" else n_active)

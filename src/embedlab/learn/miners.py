@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 
 from embedlab.learn._checks import check_batch, validate
-from embedlab.learn.distances import euclidean, get_distance
+from embedlab.learn.distances import Measured, euclidean, get_distance
 from embedlab.learn.losses import label_masks
 from embedlab.learn.params import (
     BatchAllMinerParams,
@@ -33,6 +33,7 @@ from embedlab.params import Params
 
 __all__ = [
     "Miner",
+    "Mined",
     "RandomMiner",
     "BatchAllMiner",
     "BatchHardMiner",
@@ -41,10 +42,27 @@ __all__ = [
 ]
 
 Triplets = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
+
 _CHUNK_ELEMENTS = 1 << 24
 #: The triplet loss the mining recipes use (Hermans et al. 2017): Euclidean, not squared, margin 0.2.
 _HERMANS_TRIPLET: dict[str, Any] = {"distance": "euclidean", "margin": 0.2}
 _HERMANS_TRIPLET_NONZERO: dict[str, Any] = {**_HERMANS_TRIPLET, "reduction": "mean-nonzero"}
+
+
+class Mined(tuple):
+    """A miner's ``(anchors, positives, negatives)``: a plain tuple to every caller.
+
+    ``measured`` is the distance matrix the triplets were mined from (or ``None``);
+    :class:`~embedlab.learn.losses.TripletLoss` reuses it for the same embeddings instead of
+    computing the matrix again.
+    """
+
+    measured: Measured | None
+
+    def __new__(cls, triplets: tuple, measured: Measured | None = None) -> Mined:
+        mined = super().__new__(cls, triplets)
+        mined.measured = measured
+        return mined
 
 
 def _empty(device: torch.device) -> Triplets:
@@ -140,7 +158,8 @@ class BatchAllMiner(Miner):
             parts.append((a + start, p, n))
         if not parts:
             return _empty(embeddings.device)
-        return tuple(torch.cat(x) for x in zip(*parts, strict=True))  # type: ignore[return-value]
+        triplets = tuple(torch.cat(x) for x in zip(*parts, strict=True))
+        return Mined(triplets, None if distances is None else Measured.of(embeddings, self.distance, distances))
 
 
 class BatchHardMiner(Miner):
@@ -202,8 +221,10 @@ class SemihardMiner(Miner):
         rank = torch.arange(len(a), device=a.device) - (torch.cumsum(per_anchor, 0) - per_anchor)[a]
         width = int(per_anchor.max())
         if len(labels) * width * len(labels) <= self.direct_limit:
-            return self._direct(distances, negative, a, p, rank, width)
-        return self._sorted(distances, negative, a, p, rank, width)
+            triplets = self._direct(distances, negative, a, p, rank, width)
+        else:
+            triplets = self._sorted(distances, negative, a, p, rank, width)
+        return Mined(triplets, Measured.of(embeddings, self.distance, distances))
 
     def _direct(
         self,

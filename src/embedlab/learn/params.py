@@ -153,7 +153,7 @@ class TorchvisionParams(Params):
 class MetricLearnerSettings(Params):
     """The ``train:`` block of a metric-learning experiment: :class:`~embedlab.learn.MetricLearner`'s settings."""
 
-    epochs: int = Field(30, ge=1, description="Passes over the training split.")
+    epochs: int = Field(50, ge=1, description="Passes over the training split.")
     batch_size: int = Field(128, ge=2, description="Items per batch.")
     lr: float = Field(1e-3, gt=0, description="Learning rate.")
     weight_decay: float = Field(0.0, ge=0, description="L2 weight decay.")
