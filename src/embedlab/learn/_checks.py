@@ -104,7 +104,8 @@ def check_indices(indices: Any, size: int, arity: tuple[int, ...], who: str) -> 
     for i in out:
         if i.ndim != 1:
             raise InputError(f"{who}: index tensors must be 1-D, got shape {tuple(i.shape)}")
-        if len(i) and (int(i.min()) < 0 or int(i.max()) >= size):
+        low, high = torch.aminmax(i) if len(i) else (0, 0)
+        if int(low) < 0 or int(high) >= size:
             raise InputError(f"{who}: an index is outside the batch of {size} embeddings")
     return out
 

@@ -38,14 +38,19 @@ def squared_euclidean(x: torch.Tensor, y: torch.Tensor | None = None) -> torch.T
 
     With ``y=None`` the distances are within ``x`` and the diagonal is exactly zero.
     """
+    return _squared(x, y, 0.0)
+
+
+def _squared(x: torch.Tensor, y: torch.Tensor | None, floor: float) -> torch.Tensor:
+    """Squared Euclidean distances clamped below at ``floor``, which the diagonal of ``y=None`` takes."""
     self_distance = y is None
     y = x if y is None else y
     x_sq = (x * x).sum(dim=1, keepdim=True)
     y_sq = x_sq.T if self_distance else (y * y).sum(dim=1).unsqueeze(0)
     d = torch.addmm(x_sq, x, y.T, alpha=-2.0)  # one fused pass over the B×R matrix
-    d = (d + y_sq).clamp_min(0.0)
+    d = (d + y_sq).clamp_min(floor)
     if self_distance:
-        d = d.fill_diagonal_(0.0)
+        d = d.fill_diagonal_(floor)
     return d
 
 
@@ -60,7 +65,7 @@ def euclidean(x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
     ``EUCLIDEAN_EPS`` (a normal float32, so no slow denormals) before the root: identical
     points are ``1e-8`` apart and pass no gradient through their distance.
     """
-    return squared_euclidean(x, y).clamp_min(EUCLIDEAN_EPS).sqrt()
+    return _squared(x, y, EUCLIDEAN_EPS).sqrt()
 
 
 def cosine(x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:

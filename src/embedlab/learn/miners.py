@@ -243,7 +243,8 @@ class SemihardMiner(Miner):
         slot_p[a, rank] = p
         to_negatives = distances.masked_fill(~negative, float("-inf"))
         margin = to_negatives.unsqueeze(1) - ap.unsqueeze(2)  # d(a,n) - d(a,p), as PML computes it
-        band = (margin > 0) & (margin <= self.margin)
+        band = margin > 0
+        band &= margin <= self.margin
         if self.mode == "facenet":
             closest = torch.where(band, to_negatives.unsqueeze(1), float("inf")).argmin(dim=2)
             anchor, slot = torch.nonzero(band.any(dim=2), as_tuple=True)
