@@ -107,3 +107,12 @@ def test_measured_matrix_is_only_for_the_same_unchanged_embeddings():
     assert measured.matrix_for(x[:3], "euclidean") is None
     x.mul_(2.0)  # changed in place since it was measured
     assert measured.matrix_for(x, "euclidean") is None
+
+
+@pytest.mark.parametrize("name", sorted(DISTANCES))
+def test_weighted_distance_sum_takes_a_half_precision_matrix(name):
+    x = torch.randn(8, 4).requires_grad_()
+    weights = torch.randint(-2, 3, (8, 8)).bfloat16()
+    matrix = get_distance(name)(x.detach(), None).bfloat16()  # as measured under autocast
+    weighted_distance_sum(x, weights, name, matrix).backward()
+    assert x.grad.dtype == torch.float32 and bool(torch.isfinite(x.grad).all())

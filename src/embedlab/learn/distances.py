@@ -87,6 +87,8 @@ class _WeightedDistanceSum(torch.autograd.Function):
     @staticmethod
     def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
         x, weights, distances = ctx.saved_tensors
+        # A matrix measured under autocast may be half precision; the gradient follows x.
+        weights, distances = weights.to(x.dtype), distances.to(x.dtype)
         if ctx.distance == "cosine":
             norm = x.norm(dim=1, keepdim=True).clamp_min(1e-12)  # F.normalize's floor
             unit = x / norm
