@@ -12,8 +12,8 @@
 #     run(command="bash benchmarks/gpu_check.sh", carry=[".whl"], timeout_s=540)
 #
 # It installs the wheels and this checkout into a scratch folder, then writes these files to $OUT:
-# card.txt, gpu-tests.txt, throughput.txt, miners.txt, words.txt and words.json. It runs in about
-# 6-8 minutes of a 15-minute lease.
+# card.txt, gpu-tests.txt, throughput.txt, miners.txt, words.txt and words.json. By estimate
+# (it has not run on a GPU yet) it takes 6-8 minutes of a 15-minute lease.
 #
 # To try the flow without a GPU: PYTHON=.venv/bin/python DEVICE=cpu QUICK=1 OUT=/tmp/gpu-check bash
 # benchmarks/gpu_check.sh

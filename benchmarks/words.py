@@ -7,7 +7,8 @@
 
 The vectors are random, with every word of the Google set in the vocabulary, so every
 question is evaluated (the cost does not depend on the values). Run:
-``python benchmarks/words.py [--vocab 100000] [--dim 100] [--neighbors 10000] [--json out.json]``.
+``python benchmarks/words.py [--vocab 100000] [--dim 100] [--neighbors 10000] [--json out.json]``;
+``--skip-cpu`` runs only the GPU part (``benchmarks/gpu_check.sh`` uses it).
 """
 
 from __future__ import annotations
