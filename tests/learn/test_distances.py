@@ -116,3 +116,9 @@ def test_weighted_distance_sum_takes_a_half_precision_matrix(name):
     matrix = get_distance(name)(x.detach(), None).bfloat16()  # as measured under autocast
     weighted_distance_sum(x, weights, name, matrix).backward()
     assert x.grad.dtype == torch.float32 and bool(torch.isfinite(x.grad).all())
+
+
+def test_weighted_distance_sum_rejects_an_unknown_distance_even_with_a_matrix():
+    x = torch.randn(4, 2)
+    with pytest.raises(ConfigError, match="unknown distance 'manhattan'"):
+        weighted_distance_sum(x, torch.ones(4, 4), "manhattan", euclidean(x))

@@ -75,6 +75,10 @@ def cosine(x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
     return 1.0 - xn @ yn.T
 
 
+#: Euclidean distances at or below this (the clamped root of ``EUCLIDEAN_EPS``) pass no gradient.
+_NO_GRADIENT_BELOW = 2.0 * EUCLIDEAN_EPS**0.5
+
+
 class _WeightedDistanceSum(torch.autograd.Function):
     """``Σ W ∘ D(x)`` from a precomputed ``D``, with its gradient in one ``(B, B) × (B, d)`` product."""
 
@@ -110,10 +114,6 @@ def _symmetric(m: torch.Tensor) -> torch.Tensor:
     return m.T.contiguous().add_(m)
 
 
-#: Euclidean distances at or below this (the clamped root of ``EUCLIDEAN_EPS``) pass no gradient.
-_NO_GRADIENT_BELOW = 2.0 * EUCLIDEAN_EPS**0.5
-
-
 def weighted_distance_sum(
     x: torch.Tensor, weights: torch.Tensor, distance: str = "euclidean", distances: torch.Tensor | None = None
 ) -> torch.Tensor:
@@ -121,12 +121,28 @@ def weighted_distance_sum(
 
     The gradient is computed directly, ``2 (diag(Σ_j S_ij) − S) x`` for Euclidean kinds with
     ``S = G + Gᵀ`` and ``G`` the weights per squared distance: one matrix product instead of
-    autograd's passes through the distance matrix. ``distances`` may pass the matrix already
-    computed for ``x`` (by a miner); it is not differentiated.
+    autograd's passes through the distance matrix.
+
+    Parameters
+    ----------
+    x
+        ``(B, d)`` embeddings.
+    weights
+        ``(B, B)`` weight of each pair's distance (not differentiated).
+    distance
+        ``"euclidean"``, ``"squared-euclidean"`` or ``"cosine"``.
+    distances
+        The ``(B, B)`` matrix already measured for ``x`` (by a miner), or ``None`` to measure it.
+
+    Returns
+    -------
+    torch.Tensor
+        A scalar whose gradient with respect to ``x`` equals autograd's through the matrix.
     """
+    measure = get_distance(distance)  # also rejects an unknown name
     if distances is None:
         with torch.no_grad():
-            distances = get_distance(distance)(x, None)
+            distances = measure(x, None)
     return _WeightedDistanceSum.apply(x, weights, distances.detach(), distance)
 
 
