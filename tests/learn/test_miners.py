@@ -6,7 +6,13 @@ from pytorch_metric_learning.utils import loss_and_miner_utils as lmu
 
 import embedlab
 from embedlab.learn.distances import euclidean
-from embedlab.learn.miners import BatchAllMiner, DistanceWeightedMiner, RandomMiner, SemihardMiner
+from embedlab.learn.miners import (
+    BatchAllMiner,
+    DistanceWeightedMiner,
+    RandomMiner,
+    SemihardMiner,
+    positive_slots,
+)
 
 
 def batch(seed, size=128, dim=16, classes=10):
@@ -137,3 +143,14 @@ def test_semihard_sorted_path_equals_the_direct_path_and_pml(seed, mode, monkeyp
             e, y
         )
         assert as_set(searched) == as_set(theirs)
+
+
+@pytest.mark.parametrize("labels", [[3, 1, 3, 3, 7, 1, 2], [5], [0, 1, 2], [4, 4, 4, 4], list(range(40)) * 3 + [99]])
+def test_positive_slots_lists_each_anchors_positives_in_index_order(labels):
+    y = torch.tensor(labels)
+    slots = positive_slots(y)
+    width = max(labels.count(v) for v in labels) - 1
+    assert slots.shape == (len(labels), width) and slots.dtype == torch.long
+    for i, row in enumerate(slots.tolist()):
+        expected = [j for j, v in enumerate(labels) if v == labels[i] and j != i]
+        assert row == expected + [-1] * (width - len(expected))

@@ -47,8 +47,8 @@ def _squared(x: torch.Tensor, y: torch.Tensor | None, floor: float) -> torch.Ten
     y = x if y is None else y
     x_sq = (x * x).sum(dim=1, keepdim=True)
     y_sq = x_sq.T if self_distance else (y * y).sum(dim=1).unsqueeze(0)
-    d = torch.addmm(x_sq, x, y.T, alpha=-2.0)  # one fused pass over the B×R matrix
-    d = (d + y_sq).clamp_min(floor)
+    # In place after the product: each new B×R matrix costs fresh pages (autograd allows it).
+    d = torch.addmm(x_sq, x, y.T, alpha=-2.0).add_(y_sq).clamp_min_(floor)
     if self_distance:
         d = d.fill_diagonal_(floor)
     return d
@@ -65,7 +65,7 @@ def euclidean(x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
     ``EUCLIDEAN_EPS`` (a normal float32, so no slow denormals) before the root: identical
     points are ``1e-8`` apart and pass no gradient through their distance.
     """
-    return _squared(x, y, EUCLIDEAN_EPS).sqrt()
+    return _squared(x, y, EUCLIDEAN_EPS).sqrt_()
 
 
 def cosine(x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:

@@ -5,7 +5,8 @@ negatives)`` LongTensors, as PyTorch Metric Learning's miners do. Mining never b
 gradient. Anchors without a positive or without a negative in the batch are skipped.
 
 Every miner except ``batch-all`` works from the ``(B, B)`` distance matrix: O(B²) memory,
-plus the triplets it returns. ``semihard`` never builds PML's B×B×B mask: with few positive
+plus the triplets it returns. ``semihard`` never builds PML's B×B×B mask: it lists each
+anchor's positives from one sort of the labels (:func:`positive_slots`); with few positive
 pairs (P×K batches) it tests each pair's row of negatives directly, O(pairs × B); otherwise
 it sorts each anchor's negatives once and binary-searches the contiguous run that lies in
 each pair's band, O(B² log B + triplets returned).
@@ -39,6 +40,7 @@ __all__ = [
     "BatchHardMiner",
     "SemihardMiner",
     "DistanceWeightedMiner",
+    "positive_slots",
 ]
 
 Triplets = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
@@ -68,6 +70,33 @@ class Mined(tuple):
 def _empty(device: torch.device) -> Triplets:
     empty = torch.empty(0, dtype=torch.long, device=device)
     return empty, empty.clone(), empty.clone()
+
+
+def positive_slots(labels: torch.Tensor) -> torch.Tensor:
+    """Each anchor's positives (same label, not itself) as rows of a ``(B, width)`` index matrix.
+
+    Rows list the positives in increasing index order and are padded with -1; ``width`` is the
+    largest number of positives any anchor has. One stable sort of the labels builds it, in
+    O(B log B + B·width) instead of the O(B²) of a label mask.
+    """
+    size = len(labels)
+    device = labels.device
+    if size == 0:
+        return torch.empty(0, 0, dtype=torch.long, device=device)
+    order = torch.argsort(labels, stable=True)
+    _, counts = torch.unique_consecutive(labels[order], return_counts=True)
+    width = int(counts.max()) - 1
+    slots = torch.full((size, width), -1, dtype=torch.long, device=device)
+    if width == 0:
+        return slots
+    # For the label-sorted position of each anchor: its group's start, size and its own place.
+    first = (torch.cumsum(counts, 0) - counts).repeat_interleave(counts, output_size=size)
+    count = counts.repeat_interleave(counts, output_size=size)
+    own = torch.arange(size, device=device) - first
+    j = torch.arange(width, device=device)
+    at = first.unsqueeze(1) + j + (j >= own.unsqueeze(1))  # the j-th group member after skipping itself
+    slots[order] = torch.where(j < (count - 1).unsqueeze(1), order[at.clamp_(max=size - 1)], -1)
+    return slots
 
 
 class Miner(ABC):
@@ -211,67 +240,60 @@ class SemihardMiner(Miner):
 
     def mine(self, embeddings: torch.Tensor, labels: torch.Tensor) -> Triplets:
         """Find the semi-hard band of every anchor–positive pair."""
-        positive, negative = label_masks(labels)
         distances = get_distance(self.distance)(embeddings, None)
-        a, p = torch.nonzero(positive, as_tuple=True)
-        if len(a) == 0:
+        slots = positive_slots(labels)
+        size, width = slots.shape
+        if width == 0 or self.margin == 0:  # no positive pair, or an empty band
             return _empty(embeddings.device)
-        # Each pair's rank among its anchor's positives (nonzero lists them row by row).
-        per_anchor = positive.sum(dim=1)
-        rank = torch.arange(len(a), device=a.device) - (torch.cumsum(per_anchor, 0) - per_anchor)[a]
-        width = int(per_anchor.max())
-        if len(labels) * width * len(labels) <= self.direct_limit:
-            triplets = self._direct(distances, negative, a, p, rank, width)
+        # Each anchor's distances to its positives, padded with +inf (which never passes).
+        ap = distances.gather(1, slots.clamp(min=0)).masked_fill_(slots < 0, float("inf"))
+        a, rank = torch.nonzero(slots >= 0, as_tuple=True)  # every (anchor, positive) pair
+        p = slots[a, rank]
+        if size * width * size <= self.direct_limit:
+            triplets = self._direct(distances, slots, ap, a, p)
         else:
-            triplets = self._sorted(distances, negative, a, p, rank, width)
+            triplets = self._sorted(distances, ap, a, p, rank, labels)
         return Mined(triplets, Measured.of(embeddings, self.distance, distances))
 
     def _direct(
-        self,
-        distances: torch.Tensor,
-        negative: torch.Tensor,
-        a: torch.Tensor,
-        p: torch.Tensor,
-        rank: torch.Tensor,
-        width: int,
+        self, distances: torch.Tensor, slots: torch.Tensor, ap: torch.Tensor, a: torch.Tensor, p: torch.Tensor
     ) -> Triplets:
         """Test every (pair, negative) at once: O(pairs × B), cheapest when pairs are few (P×K batches)."""
-        # One row per anchor of its positives' distances, padded with +inf (which never passes).
-        ap = distances.new_full((len(distances), width), float("inf"))
-        ap[a, rank] = distances[a, p]
-        slot_p = torch.zeros(len(distances), width, dtype=torch.long, device=distances.device)
-        slot_p[a, rank] = p
-        to_negatives = distances.masked_fill(~negative, float("-inf"))
-        margin = to_negatives.unsqueeze(1) - ap.unsqueeze(2)  # d(a,n) - d(a,p), as PML computes it
+        size, width = slots.shape
+        margin = distances.unsqueeze(1) - ap.unsqueeze(2)  # d(a,n) - d(a,p), as PML computes it
+        # An anchor's positives are not its negatives: mask their columns in every slot of its row.
+        rows = (a * width).unsqueeze(1) + torch.arange(width, device=a.device)
+        margin.view(-1).index_fill_(0, (rows * size + p.unsqueeze(1)).view(-1), float("-inf"))
         band = margin > 0
         band &= margin <= self.margin
         if self.mode == "facenet":
-            closest = torch.where(band, to_negatives.unsqueeze(1), float("inf")).argmin(dim=2)
+            closest = torch.where(band, distances.unsqueeze(1), float("inf")).argmin(dim=2)
             anchor, slot = torch.nonzero(band.any(dim=2), as_tuple=True)
-            return anchor, slot_p[anchor, slot], closest[anchor, slot]
-        anchor, slot, n = torch.nonzero(band, as_tuple=True)
-        return anchor, slot_p[anchor, slot], n
+            return anchor, slots[anchor, slot], closest[anchor, slot]
+        # Flat positions: (anchor·width + slot)·B + negative (one column, not nonzero's three).
+        found = torch.nonzero(band.view(-1)).squeeze(1)
+        pair = torch.div(found, size, rounding_mode="floor")
+        negative = found - pair * size
+        return torch.div(pair, width, rounding_mode="floor"), slots.view(-1).index_select(0, pair), negative
 
     def _sorted(
         self,
         distances: torch.Tensor,
-        negative: torch.Tensor,
+        ap: torch.Tensor,
         a: torch.Tensor,
         p: torch.Tensor,
         rank: torch.Tensor,
-        width: int,
+        labels: torch.Tensor,
     ) -> Triplets:
         """Binary-search each anchor's sorted negatives: O(B² log B + triplets returned)."""
         size = len(distances)
+        negative = labels.unsqueeze(1) != labels.unsqueeze(0)
         neg_sorted, neg_order = distances.masked_fill(~negative, float("inf")).sort(dim=1, stable=True)
-        # One row of queries per anchor: the distances to its positives, padded.
-        ap = distances.new_full((size, width), float("inf"))
-        ap[a, rank] = distances[a, p]
         # lo: first negative with d(a,n) > d(a,p); hi: first with d(a,n) - d(a,p) > margin.
         lo = torch.searchsorted(neg_sorted, ap, right=True)[a, rank]
         hi = torch.searchsorted(neg_sorted, ap + self.margin, right=True)[a, rank]
         # d(a,p) + margin rounds differently from d(a,n) - d(a,p); move hi to the exact test.
-        d_ap = distances[a, p]
+        d_ap = ap[a, rank]
         last = size - 1
         before = neg_sorted[a, (hi - 1).clamp(0, last)]
         hi = hi - ((hi > lo) & (before - d_ap > self.margin)).long()
