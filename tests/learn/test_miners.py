@@ -134,9 +134,13 @@ def test_miners_do_not_track_gradients():
 @pytest.mark.parametrize("mode", ["all", "facenet"])
 def test_semihard_sorted_path_equals_the_direct_path_and_pml(seed, mode, monkeypatch):
     e, y = batch(seed, classes=5)
+    monkeypatch.setattr(SemihardMiner, "direct_width", 10**6)
     direct = SemihardMiner(margin=0.5, mode=mode)(e, y)
-    monkeypatch.setattr(SemihardMiner, "direct_limit", 0)
+    monkeypatch.setattr(SemihardMiner, "direct_block", 1)  # one anchor per block
+    blocks = SemihardMiner(margin=0.5, mode=mode)(e, y)
+    monkeypatch.setattr(SemihardMiner, "direct_width", 0)
     searched = SemihardMiner(margin=0.5, mode=mode)(e, y)
+    assert all(torch.equal(u, v) for u, v in zip(blocks, direct, strict=True))
     assert as_set(searched) == as_set(direct)
     if mode == "all":
         theirs = pml_miners.TripletMarginMiner(margin=0.5, type_of_triplets="semihard", distance=pml_lp())(
