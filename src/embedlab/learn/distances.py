@@ -86,7 +86,9 @@ class _WeightedDistanceSum(torch.autograd.Function):
     def forward(ctx: Any, x: torch.Tensor, weights: torch.Tensor, distances: torch.Tensor, distance: str) -> torch.Tensor:
         ctx.save_for_backward(x, weights, distances)
         ctx.distance = distance
-        return (weights * distances).sum()
+        dtype = torch.promote_types(weights.dtype, distances.dtype)
+        # One dot product, no (B, B) temporary.
+        return torch.dot(weights.reshape(-1).to(dtype), distances.reshape(-1).to(dtype))
 
     @staticmethod
     def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
