@@ -2,7 +2,7 @@
 
 For B in {256, 1024, 4096} and d = 128, each case runs in its own subprocess and reports the
 median time of miner + loss + backward (over at least 5 runs and 1 s; PML's semi-hard at
-B ≥ 1024, at least 1 run) and the peak memory above the process's baseline (resident set size
+B ≥ 1024, at least 3 runs) and the peak memory above the process's baseline (resident set size
 on CPU, ``torch.cuda.max_memory_allocated`` on CUDA). Labels form P×K
 batches with K = 4, as a mining sampler draws them, so the number of mined triplets is O(B²).
 
@@ -92,7 +92,7 @@ def one(impl: str, miner_name: str, size: int, device: str, repeats: int, classe
 
 
 def run_case(impl: str, miner: str, size: int, device: str, classes: int) -> dict | None:
-    repeats = 1 if (impl == "pml" and miner == "semihard" and size >= 1024) else 5
+    repeats = 3 if (impl == "pml" and miner == "semihard" and size >= 1024) else 5
     cmd = [sys.executable, __file__, "--one", impl, miner, str(size), "--device", device, "--repeats", str(repeats),
            "--classes", str(classes)]
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
