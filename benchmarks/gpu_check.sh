@@ -50,10 +50,10 @@ fi
   tests/words/test_evaluation.py tests/test_device.py > "$out/gpu-tests.txt" 2>&1
 
 if [ -n "${QUICK:-}" ]; then  # a few seconds each, to try the flow
-  throughput=(--images 1024 --batch-sizes 128 --epochs 1); miners=(--sizes 256 --miners semihard)
+  throughput=(--images 1024 --batch-sizes 128 --epochs 1 --rounds 1); miners=(--sizes 256 --miners semihard)
   words=(--gpu-vocab 20000 --neighbors 500 --gpu-device "$device")
 else
-  throughput=(); miners=(--sizes 1024 4096); words=()
+  throughput=(--rounds 1); miners=(--sizes 1024 4096); words=()
 fi
 "$PY" benchmarks/train_throughput.py --device "$device" "${throughput[@]}" > "$out/throughput.txt" 2>&1
 "$PY" benchmarks/miners.py --device "$device" "${miners[@]}" > "$out/miners.txt" 2>&1
