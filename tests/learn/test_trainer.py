@@ -1,3 +1,5 @@
+from contextlib import nullcontext
+
 import pytest
 import torch
 
@@ -182,6 +184,40 @@ def test_channels_last_layout_learns_the_same_weights():
     nhwc.fit(X, y)
     nchw.fit(X, y)
     assert_close_weights(nhwc, nchw)
+
+
+def test_relus_after_layers_that_keep_no_output_run_in_place_inside_their_sequential_only():
+    from embedlab.learn.trainer import _inplace_relus
+
+    nn = torch.nn
+    hooked, shared = nn.Linear(4, 4), nn.ReLU()
+    hooked.register_forward_hook(lambda module, args, out: None)
+    net = nn.Sequential(
+        nn.Conv2d(1, 2, 3), nn.ReLU(), nn.BatchNorm2d(2), nn.ReLU(), nn.Flatten(), nn.LazyLinear(4), shared,
+        nn.Sigmoid(), shared, nn.Linear(4, 4), nn.ReLU(), hooked, nn.ReLU(),
+    )
+    net(torch.randn(2, 1, 6, 6))  # materialise the lazy layer
+    relus = list(dict.fromkeys(m for m in net if isinstance(m, nn.ReLU)))
+    seen: dict[int, bool] = {}
+    for i, relu in enumerate(relus):
+        relu.register_forward_pre_hook(lambda module, args, i=i: seen.__setitem__(i, module.inplace))
+    x = torch.randn(2, 1, 6, 6)
+    with _inplace_relus(net):
+        net(x)
+        # after Conv2d, BatchNorm2d, Linear: in place; `shared` also follows a Sigmoid; the last a hooked layer
+        assert seen == {0: True, 1: True, 2: False, 3: True, 4: False}
+        for layer in net:  # a parent calling the layers one by one keeps every output intact
+            x = layer(x)
+        assert not any(seen.values())
+    assert not net._forward_pre_hooks and not net._forward_hooks and not any(r.inplace for r in relus)
+
+    X, y = conv_images()
+    default, plain = conv_trainer(), conv_trainer()
+    default.fit(X, y)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("embedlab.learn.trainer._inplace_relus", lambda model: nullcontext(0))
+        plain.fit(X, y)
+    assert all(torch.equal(a, b) for a, b in zip(weights(default).values(), weights(plain).values(), strict=True))
 
 
 def test_micro_batches_are_off_for_batch_norm_and_on_cpu_by_default():

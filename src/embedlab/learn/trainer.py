@@ -6,11 +6,12 @@ per-sample Python, no ``DataLoader``. Every epoch draws from RNGs seeded with
 ``(seed, epoch)``, so a run is reproducible and a resumed run continues exactly where an
 uninterrupted one would be.
 
-Two layout choices make a step faster without changing what is learned. Convolutional
+Three choices make a step faster without changing what is learned. Convolutional
 networks and their image batches are laid out channels-last (NHWC), which oneDNN and cuDNN
 compute faster. On the CPU the forward and backward passes run in micro-batches whose
 activations stay in cache, while the miner and the loss still see the whole batch, so the
-gradient is the whole batch's.
+gradient is the whole batch's. During ``fit``, ReLUs that follow a layer whose backward does
+not need its output work in place.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ import copy
 import logging
 import math
 import time
-from collections.abc import Callable, Sequence
-from contextlib import nullcontext
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, Literal
 
@@ -107,6 +108,54 @@ def _cpu_bf16() -> bool:
 def _has_batch_statistics(model: nn.Module) -> bool:
     """Whether a module normalises with batch statistics, which depend on how a batch is split."""
     return any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in model.modules())
+
+
+#: Layers whose backward needs their input and weights but not their output, so a ReLU right
+#: after one may overwrite that output.
+_OUTPUT_NOT_SAVED = (nn.Conv2d, nn.Linear, nn.modules.batchnorm._BatchNorm)
+
+
+def _relus_after_outputless_layers(seq: nn.Sequential) -> list[nn.ReLU]:
+    """The ReLUs of ``seq`` every one of whose uses directly follows such a layer, unhooked."""
+    layers = list(seq)  # with repeats (children() lists a module used twice once)
+    follows: dict[int, bool] = {}
+    for position, relu in enumerate(layers):
+        if type(relu) is nn.ReLU and not relu.inplace:
+            before = layers[position - 1] if position else None
+            ok = isinstance(before, _OUTPUT_NOT_SAVED) and not before._forward_hooks
+            follows[id(relu)] = follows.get(id(relu), True) and ok
+    return [relu for relu in dict.fromkeys(layers) if follows.get(id(relu), False)]
+
+
+@contextmanager
+def _inplace_relus(model: nn.Module) -> Iterator[int]:
+    """Let ReLUs that directly follow such a layer in an ``nn.Sequential`` work in place.
+
+    While the Sequential's own forward runs, nothing else reads that layer's output, so
+    overwriting it changes no result; it saves an activation-sized allocation and pass per
+    ReLU. The flag is on only during the Sequential's forward (a parent that calls its layers
+    one by one, keeping their outputs, sees ordinary ReLUs), never for layers with forward
+    hooks (which may keep the output), and everything is undone on exit.
+    """
+    handles = []
+    for seq in model.modules():
+        relus = _relus_after_outputless_layers(seq) if isinstance(seq, nn.Sequential) else []
+        if not relus:
+            continue
+
+        def switch(on: bool, relus: list[nn.ReLU] = relus) -> None:
+            for relu in relus:
+                relu.inplace = on
+
+        handles.append(seq.register_forward_pre_hook(lambda module, args, switch=switch: switch(True)))
+        handles.append(
+            seq.register_forward_hook(lambda module, args, out, switch=switch: switch(False), always_call=True)
+        )
+    try:
+        yield len(handles) // 2
+    finally:
+        for handle in handles:
+            handle.remove()
 
 
 def _call(component: Any, *args: Any) -> Any:
@@ -403,11 +452,12 @@ class Trainer:
         # Collapsing embeddings make denormal floats, which are ~100x slower on CPU.
         flushed = torch.set_flush_denormal(True)
         try:
-            for epoch in range(start_epoch + 1, self.epochs + 1):
-                if self._run_epoch(
-                    epoch, sampler, X_dev, y_dev, bar, best, monitor, maximize, (Xv, yv) if has_val else None
-                ):
-                    break
+            with _inplace_relus(self.model):
+                for epoch in range(start_epoch + 1, self.epochs + 1):
+                    if self._run_epoch(
+                        epoch, sampler, X_dev, y_dev, bar, best, monitor, maximize, (Xv, yv) if has_val else None
+                    ):
+                        break
         finally:
             bar.close()
             if flushed:
