@@ -1,21 +1,25 @@
 """One shared pool of CPU threads for numpy passes that release the GIL.
 
 numpy's sorts, partitions and element-wise passes run on one core; splitting rows over these
-threads uses every core the process may run on.
+threads uses every core the process may run on. Work that mixes matrix products with such
+passes runs its products inside :func:`blas_in_caller`, so that each thread multiplies on its
+own core.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from contextlib import contextmanager
+from typing import Any, TypeVar
 
-__all__ = ["cpu_threads", "map_row_blocks"]
+__all__ = ["blas_in_caller", "cpu_threads", "map_row_blocks"]
 
 T = TypeVar("T")
 
 _POOL: ThreadPoolExecutor | None = None
+_BLAS: Any = None
 
 
 def cpu_threads() -> int:
@@ -53,3 +57,21 @@ def map_row_blocks(fn: Callable[[int, int], T], n: int, min_rows: int = 1) -> li
     bounds = [n * i // threads for i in range(threads + 1)]
     jobs = [_pool().submit(fn, a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
     return [job.result() for job in jobs]
+
+
+@contextmanager
+def blas_in_caller() -> Iterator[None]:
+    """Run BLAS products on the calling thread alone while the block runs.
+
+    BLAS libraries run a product on their own threads, which then spin for a while waiting
+    for the next one, so a numpy pass right after a product shares the cores with them. When
+    the caller spreads products over :func:`map_row_blocks` itself, one BLAS thread per call
+    avoids that. The limit is process-wide while it lasts, as in scikit-learn's ``KMeans``.
+    """
+    global _BLAS
+    from threadpoolctl import ThreadpoolController
+
+    if _BLAS is None:
+        _BLAS = ThreadpoolController()
+    with _BLAS.limit(limits=1, user_api="blas"):
+        yield

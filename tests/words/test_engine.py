@@ -1,11 +1,12 @@
-"""The engine's exact top-k selection against a full sort."""
+"""The engine's exact top-k selection against a full sort, and its threaded search."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from embedlab.words.engine import _topk_numpy
+import embedlab.threads
+from embedlab.words.engine import Engine, _topk_numpy
 
 
 @pytest.mark.parametrize(("columns", "k"), [(50_003, 11), (65_536, 4), (60_000, 20), (9_000, 3), (100, 7)])
@@ -34,3 +35,41 @@ def test_exact_ties_in_the_top_k_come_in_vocabulary_order() -> None:
     S[:, [30_001, 7, 19_999]] = 1.0
     idx, _ = _topk_numpy(S, 4)
     assert idx[:, :3].tolist() == [[7, 19_999, 30_001]] * 2
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_search_over_threads_equals_one_product(monkeypatch: pytest.MonkeyPatch, threads: int) -> None:
+    """Each thread's chunks, masks, gold ranks and probes land in the right rows."""
+    monkeypatch.setattr(embedlab.threads, "cpu_threads", lambda: threads)
+    monkeypatch.setattr("embedlab.words.engine.cpu_threads", lambda: threads)
+    rng = np.random.default_rng(threads)
+    engine = Engine(rng.standard_normal((3_000, 16)), device="cpu", chunk_elements=20 * 3_000)
+    U = engine.unit
+    q = np.arange(101)
+    exclude = np.stack([q, (q * 7) % 3_000], axis=1)
+    gold = np.where(q % 5 == 0, -1, (q * 13) % 3_000)
+    res = engine.search("cosine", k=6, queries=U[q], exclude=exclude, gold=gold, probe=exclude)
+    # products summed in another order differ by ~1e-7: compare with a float64 reference and a tolerance
+    S = U[q].astype(np.float64) @ U.T.astype(np.float64)
+    np.testing.assert_allclose(res.probes, np.take_along_axis(S, exclude, axis=1), atol=1e-6)
+    np.put_along_axis(S, exclude, -np.inf, axis=1)
+    best = -np.sort(-S, axis=1)[:, :6]
+    np.testing.assert_allclose(res.scores, best, atol=1e-6)
+    np.testing.assert_allclose(np.take_along_axis(S, res.indices, axis=1), best, atol=1e-6)
+    assert all(len(set(row)) == 6 for row in res.indices.tolist())
+    g = S[q, np.maximum(gold, 0)][:, None]
+    low, high = (S > g + 1e-6).sum(1) + 1, (S > g - 1e-6).sum(1) + 1
+    assert np.all(res.ranks[gold < 0] == 0)
+    assert np.all((res.ranks >= low) & (res.ranks <= high) | (gold < 0))
+
+
+def test_blas_in_caller_limits_blas_to_one_thread_and_restores_it() -> None:
+    from threadpoolctl import threadpool_info
+
+    def blas_threads() -> list[int]:
+        return [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+
+    before = blas_threads()
+    with embedlab.threads.blas_in_caller():
+        assert set(blas_threads()) <= {1}
+    assert blas_threads() == before

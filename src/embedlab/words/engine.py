@@ -4,7 +4,8 @@ Every query kind (neighbours, the three analogy methods, evaluation) reduces to:
 chunk of queries against the candidate rows with matrix products, mask the input words,
 then take the top ``k`` and, optionally, the rank of a gold answer. Chunks are sized so a
 score matrix never holds more than ``chunk_elements`` floats. On CPU the work runs in
-numpy; when the device is a GPU it runs in torch.
+numpy, the query rows split over the CPU's threads, each scoring and reducing its own chunks
+with single-threaded products; when the device is a GPU it runs in torch.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from embedlab.threads import map_row_blocks
+from embedlab.threads import blas_in_caller, cpu_threads, map_row_blocks
 
 __all__ = ["Engine", "SearchResult", "unit_rows", "METHODS"]
 
@@ -26,6 +27,8 @@ Method = Literal["cosine", "3cosadd", "3cosmul", "pairdistance"]
 METHODS: tuple[str, ...] = ("3cosadd", "3cosmul", "pairdistance")
 #: Striped blocks per level of the top-k search (see ``_topk_numpy``), finest level first.
 _STRIPES = (8, 16, 16)
+#: Fewest query rows per thread worth a thread of their own.
+_MIN_THREAD_ROWS = 8
 
 
 def unit_rows(vectors: np.ndarray) -> np.ndarray:
@@ -130,12 +133,15 @@ def _unit(x: Any) -> Any:
 
 
 def _reduce_rows(
-    S: np.ndarray, k: int, gscore: np.ndarray | None, flags: np.ndarray | None
+    S: np.ndarray, k: int, gscore: np.ndarray | None, buffers: dict[int, Any]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Top ``k`` per row of ``S`` and, given ``gscore``, the count of scores above it."""
     greater = None
     if gscore is not None:
-        above = np.greater(S, gscore[:, None], out=flags[: S.shape[0]] if flags is not None else None)
-        greater = np.count_nonzero(above, axis=1)
+        flags = buffers.get(-1)
+        if flags is None or flags.shape[0] < S.shape[0]:
+            flags = buffers[-1] = np.empty(S.shape, bool)
+        greater = np.count_nonzero(np.greater(S, gscore[:, None], out=flags[: S.shape[0]]), axis=1)
     idx, val = _topk_numpy(S, k)
     return idx, val, greater
 
@@ -281,29 +287,6 @@ class Engine:
             return xd
         raise ValueError(f"unknown method {method!r}")
 
-    def _reduce_numpy(
-        self, S: np.ndarray, k: int, gscore: np.ndarray | None, buffers: dict[int, Any]
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        """Top ``k`` and the count of scores above ``gscore`` per row, rows split over CPU threads."""
-        n = S.shape[0]
-        flags = None
-        if gscore is not None:
-            flags = buffers.get(-1)
-            if flags is None or flags.shape[0] < n:
-                flags = buffers[-1] = np.empty(S.shape, bool)
-        if S.size < 2**20:
-            return _reduce_rows(S, k, gscore, flags)
-        parts = map_row_blocks(
-            lambda a, b: _reduce_rows(
-                S[a:b], k, None if gscore is None else gscore[a:b], None if flags is None else flags[a:b]
-            ),
-            n,
-        )
-        idx = np.concatenate([p[0] for p in parts])
-        val = np.concatenate([p[1] for p in parts])
-        greater = None if gscore is None else np.concatenate([p[2] for p in parts])  # type: ignore[misc]
-        return idx, val, greater
-
     def score_all(self, method: str, pos: np.ndarray, neg: np.ndarray, *, eps: float = 1e-3) -> np.ndarray:
         """Scores of every vocabulary word for a few queries, ``(Q, V)`` numpy (no masking)."""
         pos = np.asarray(pos, np.int64)
@@ -356,9 +339,8 @@ class Engine:
         out_val = np.empty((n_queries, k), np.float32)
         ranks = np.zeros(n_queries, np.int64) if gold is not None else None
         probes = np.full((n_queries, probe.shape[1]), np.nan, np.float32) if probe is not None else None
-        buffers: dict[int, Any] = {}
-        for start in range(0, n_queries, step):
-            sl = slice(start, min(start + step, n_queries))
+
+        def chunk(sl: slice, buffers: dict[int, Any]) -> None:
             S = self._scores(
                 method, Uc, pos[sl], neg[sl], None if queries is None else queries[sl], eps, buffers
             )
@@ -367,8 +349,8 @@ class Engine:
                 p = probe[sl]
                 ok = p >= 0
                 got = self._numpy(S[self._array(rows[:, None].repeat(p.shape[1], 1)[ok]), self._array(p[ok])])
-                chunk = probes[sl]  # type: ignore[index]
-                chunk[ok] = got
+                part = probes[sl]  # type: ignore[index]
+                part[ok] = got
             if exclude is not None and exclude.size:
                 ex = exclude[sl]
                 ok = ex >= 0
@@ -380,7 +362,7 @@ class Engine:
                 has = g >= 0
                 gscore = S[self._array(rows), self._array(np.where(has, g, 0))]
             if self.device is None:
-                idx, val, greater = self._reduce_numpy(S, k, gscore, buffers)
+                idx, val, greater = _reduce_rows(S, k, gscore, buffers)
             else:
                 val_t, idx_t = S.topk(k, dim=1)
                 idx, val = self._numpy(idx_t), self._numpy(val_t)
@@ -392,6 +374,20 @@ class Engine:
             out_idx[sl], out_val[sl] = idx, val
             if progress is not None:
                 progress.update(sl.stop - sl.start)
+
+        def span(start: int, stop: int, step: int) -> None:
+            buffers: dict[int, Any] = {}
+            for a in range(start, stop, step):
+                chunk(slice(a, min(a + step, stop)), buffers)
+
+        threads = cpu_threads() if self.device is None else 1
+        if threads > 1 and n_queries >= 2 * _MIN_THREAD_ROWS:
+            # Each thread scores and reduces its own rows, its BLAS calls on one core: a product
+            # on BLAS's own threads leaves them spinning over the reduction that follows it.
+            with blas_in_caller():
+                map_row_blocks(lambda a, b: span(a, b, max(1, step // threads)), n_queries, _MIN_THREAD_ROWS)
+        else:
+            span(0, n_queries, step)
         if candidates is not None and not isinstance(candidates, (int, np.integer)):
             out_idx = np.asarray(candidates, dtype=np.int64)[out_idx]
         return SearchResult(out_idx, out_val, ranks, probes)
