@@ -156,3 +156,22 @@ def test_small_chunks_give_the_same_answers(structured_kv, questions_subset):
     a = whole.evaluate_analogies(questions_subset, method="pairdistance")
     b = chunked.evaluate_analogies(questions_subset, method="pairdistance")
     assert a.sections == b.sections and a.topk_accuracy == b.topk_accuracy
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_packing_pauses_the_garbage_collector_and_restores_its_state(enabled: bool) -> None:
+    import gc
+
+    from embedlab.words.vectors import _collector_paused
+
+    was = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        with _collector_paused():
+            assert not gc.isenabled()
+        assert gc.isenabled() is enabled
+        with pytest.raises(RuntimeError), _collector_paused():
+            raise RuntimeError("a failure inside the block")
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable() if was else gc.disable()

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import difflib
+import gc
 import logging
 import math
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +38,24 @@ def _as_list(words: str | Iterable[str], what: str) -> list[str]:
         if not isinstance(w, str):
             raise InputError(f"{what} must be words (str); got {type(w).__name__} {w!r}")
     return out
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while the block runs.
+
+    Building 100,000 result tuples otherwise sets off collections that traverse every
+    tracked object of the process (measured with gensim loaded: 133 ms against 60 ms for
+    10,000 lists of neighbours). The tuples hold only strings and floats, so no cycle is left
+    behind.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class WordVectors:
@@ -286,8 +306,9 @@ class WordVectors:
         keys = self.kv.index_to_key
         masked = -math.inf  # a Python float: comparing with np.inf would box every score
         out = []
-        for row_i, row_v in zip(res_idx.tolist(), res_val.tolist(), strict=True):
-            out.append([(keys[i], v) for i, v in zip(row_i, row_v, strict=True) if v > masked][:topn])
+        with _collector_paused():
+            for row_i, row_v in zip(res_idx.tolist(), res_val.tolist(), strict=True):
+                out.append([(keys[i], v) for i, v in zip(row_i, row_v, strict=True) if v > masked][:topn])
         return out
 
     # -- queries ----------------------------------------------------------------------------
