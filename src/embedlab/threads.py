@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-__all__ = ["blas_in_caller", "cpu_threads", "map_row_blocks"]
+__all__ = ["blas_in_caller", "cpu_threads", "map_row_blocks", "on_threads"]
 
 T = TypeVar("T")
 
@@ -56,6 +56,25 @@ def map_row_blocks(fn: Callable[[int, int], T], n: int, min_rows: int = 1) -> li
         return [fn(0, n)]
     bounds = [n * i // threads for i in range(threads + 1)]
     jobs = [_pool().submit(fn, a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    return [job.result() for job in jobs]
+
+
+def on_threads(fn: Callable[[], T], threads: int) -> list[T]:
+    """Call ``fn()`` on ``threads`` threads of the shared pool at once.
+
+    Parameters
+    ----------
+    fn
+        The work of one thread; the threads usually share a queue of tasks.
+    threads
+        How many calls; beyond the pool's size the extra calls wait for a free thread.
+
+    Returns
+    -------
+    list
+        The calls' results, in submission order.
+    """
+    jobs = [_pool().submit(fn) for _ in range(threads)]
     return [job.result() for job in jobs]
 
 

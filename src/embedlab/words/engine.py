@@ -4,7 +4,7 @@ Every query kind (neighbours, the three analogy methods, evaluation) reduces to:
 chunk of queries against the candidate rows with matrix products, mask the input words,
 then take the top ``k`` and, optionally, the rank of a gold answer. Chunks are sized so a
 score matrix never holds more than ``chunk_elements`` floats. On CPU the work runs in
-numpy, the query rows split over the CPU's threads, each scoring and reducing its own chunks
+numpy, the CPU's threads each taking the next chunk of queries and scoring and reducing it
 with single-threaded products; when the device is a GPU it runs in torch.
 """
 
@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
 
-from embedlab.threads import blas_in_caller, cpu_threads, map_row_blocks
+from embedlab.threads import blas_in_caller, cpu_threads, on_threads
 
 __all__ = ["Engine", "SearchResult", "unit_rows", "METHODS"]
 
@@ -375,19 +376,28 @@ class Engine:
             if progress is not None:
                 progress.update(sl.stop - sl.start)
 
-        def span(start: int, stop: int, step: int) -> None:
+        def drain(starts: queue.SimpleQueue[int], step: int) -> None:
             buffers: dict[int, Any] = {}
-            for a in range(start, stop, step):
-                chunk(slice(a, min(a + step, stop)), buffers)
+            while True:
+                try:
+                    a = starts.get_nowait()
+                except queue.Empty:
+                    return
+                chunk(slice(a, min(a + step, n_queries)), buffers)
 
-        threads = cpu_threads() if self.device is None else 1
-        if threads > 1 and n_queries >= 2 * _MIN_THREAD_ROWS:
-            # Each thread scores and reduces its own rows, its BLAS calls on one core: a product
-            # on BLAS's own threads leaves them spinning over the reduction that follows it.
+        threads = min(cpu_threads() if self.device is None else 1, n_queries // _MIN_THREAD_ROWS)
+        step = max(1, step // max(threads, 1))
+        starts: queue.SimpleQueue[int] = queue.SimpleQueue()
+        for a in range(0, n_queries, step):
+            starts.put(a)
+        if threads > 1:
+            # Each thread takes the next chunk when it is free, and scores and reduces it with
+            # products on its own core: a product on BLAS's own threads leaves them spinning
+            # over the reduction that follows it.
             with blas_in_caller():
-                map_row_blocks(lambda a, b: span(a, b, max(1, step // threads)), n_queries, _MIN_THREAD_ROWS)
+                on_threads(lambda: drain(starts, step), threads)
         else:
-            span(0, n_queries, step)
+            drain(starts, step)
         if candidates is not None and not isinstance(candidates, (int, np.integer)):
             out_idx = np.asarray(candidates, dtype=np.int64)[out_idx]
         return SearchResult(out_idx, out_val, ranks, probes)
