@@ -6,7 +6,7 @@ import torch
 from embedlab.errors import ConfigError, InputError
 from embedlab.learn.losses import TripletLoss
 from embedlab.learn.miners import BatchHardMiner
-from embedlab.learn.networks import materialize, mlp
+from embedlab.learn.networks import materialize, mlp, seed_cnn
 from embedlab.learn.trainer import Trainer, TrainingError
 
 
@@ -150,8 +150,6 @@ def conv_images(n=64, classes=4, seed=0):
 
 
 def conv_trainer(**kw):
-    from embedlab.learn.networks import seed_cnn
-
     torch.manual_seed(0)
     model = materialize(seed_cnn(embedding_dim=4), (1, 12, 12))
     # SGD moves the weights by lr × gradient, so equal gradients give equal weights (Adam's
@@ -186,36 +184,109 @@ def test_channels_last_layout_learns_the_same_weights():
     assert_close_weights(nhwc, nchw)
 
 
-def test_relus_after_layers_that_keep_no_output_run_in_place_inside_their_sequential_only():
-    from embedlab.learn.trainer import _inplace_relus
+def test_relu_plan_moves_relus_past_pools_and_flattens_and_runs_them_in_place_where_safe():
+    from embedlab.learn._relus import relu_plan
 
     nn = torch.nn
     hooked, shared = nn.Linear(4, 4), nn.ReLU()
     hooked.register_forward_hook(lambda module, args, out: None)
+    conv, r_conv, pool, bn, r_bn, flat = nn.Conv2d(1, 2, 3), nn.ReLU(), nn.MaxPool2d(2), nn.BatchNorm2d(2), nn.ReLU(), nn.Flatten()
+    lin1, sig, lin2, r_lin, r_hooked = nn.Linear(4, 4), nn.Sigmoid(), nn.Linear(4, 4), nn.ReLU(), nn.ReLU()
+    indexed = nn.MaxPool2d(2, return_indices=True)
+    r_before_indexed = nn.ReLU()
     net = nn.Sequential(
-        nn.Conv2d(1, 2, 3), nn.ReLU(), nn.BatchNorm2d(2), nn.ReLU(), nn.Flatten(), nn.LazyLinear(4), shared,
-        nn.Sigmoid(), shared, nn.Linear(4, 4), nn.ReLU(), hooked, nn.ReLU(),
+        conv, r_conv, pool, bn, r_bn, flat, lin1, shared, sig, shared, lin2, r_lin, hooked, r_hooked
     )
-    net(torch.randn(2, 1, 6, 6))  # materialise the lazy layer
-    relus = list(dict.fromkeys(m for m in net if isinstance(m, nn.ReLU)))
-    seen: dict[int, bool] = {}
-    for i, relu in enumerate(relus):
-        relu.register_forward_pre_hook(lambda module, args, i=i: seen.__setitem__(i, module.inplace))
-    x = torch.randn(2, 1, 6, 6)
-    with _inplace_relus(net):
+    order, in_place = relu_plan(net)
+    assert order == [conv, pool, r_conv, bn, flat, r_bn, lin1, shared, sig, shared, lin2, r_lin, hooked, r_hooked]
+    # fed by a pool, by a batch norm through a flatten, by a linear layer; `shared` also by a sigmoid
+    assert in_place == [r_conv, r_bn, r_lin]
+    order, in_place = relu_plan(nn.Sequential(conv, r_before_indexed, indexed))
+    assert order == [conv, r_before_indexed, indexed] and in_place == [r_before_indexed]  # a tuple-returning pool
+
+
+def _relu_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[tuple[int, ...], bool]]:
+    """Record the input shape and in-place flag of every ReLU call."""
+    calls: list[tuple[tuple[int, ...], bool]] = []
+    relu = torch.nn.functional.relu
+
+    def recording(x: torch.Tensor, inplace: bool = False) -> torch.Tensor:
+        calls.append((tuple(x.shape), inplace))
+        return relu(x, inplace=inplace)
+
+    monkeypatch.setattr(torch.nn.functional, "relu", recording)
+    return calls
+
+
+def test_cheaper_relus_act_only_inside_their_sequential_and_are_undone(monkeypatch: pytest.MonkeyPatch):
+    from embedlab.learn._relus import cheaper_relus
+
+    nn = torch.nn
+    net = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(8, 3), nn.ReLU())
+    layers = list(net)
+    calls = _relu_calls(monkeypatch)
+    x = torch.randn(5, 1, 6, 6)
+    with cheaper_relus(net) as changed:
+        assert changed == 1
         net(x)
-        # after Conv2d, BatchNorm2d, Linear: in place; `shared` also follows a Sigmoid; the last a hooked layer
-        assert seen == {0: True, 1: True, 2: False, 3: True, 4: False}
-        for layer in net:  # a parent calling the layers one by one keeps every output intact
+        assert calls == [((5, 8), True), ((5, 3), True)]  # after the pool and the flatten, in place
+        calls.clear()
+        for layer in net:  # a parent calling the layers one by one sees them as they are
             x = layer(x)
-        assert not any(seen.values())
-    assert not net._forward_pre_hooks and not net._forward_hooks and not any(r.inplace for r in relus)
+        assert calls == [((5, 2, 4, 4), False), ((5, 3), False)]
+    assert list(net) == layers and not net._forward_pre_hooks and not net._forward_hooks
+    assert not any(m.inplace for m in net if isinstance(m, nn.ReLU))
+
+
+def test_cheaper_relus_leave_custom_sequentials_and_global_hooks_alone(monkeypatch: pytest.MonkeyPatch):
+    from embedlab.learn._relus import cheaper_relus
+
+    nn = torch.nn
+
+    class Residual(nn.Sequential):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            y = self[0](x)
+            return self[1](y) + y  # reads the linear layer's output after the ReLU
+
+    residual = Residual(nn.Linear(3, 3), nn.ReLU())
+    with cheaper_relus(residual) as changed:
+        assert changed == 0
+    plain = nn.Sequential(nn.Linear(3, 3), nn.ReLU())
+    handle = torch.nn.modules.module.register_module_forward_hook(lambda module, args, out: None)
+    try:
+        with cheaper_relus(plain) as changed:
+            assert changed == 0
+    finally:
+        handle.remove()
+
+
+def test_cheaper_relus_give_the_same_values_and_gradients():
+    from embedlab.learn._relus import cheaper_relus
+
+    torch.manual_seed(0)
+    net = materialize(seed_cnn(), (1, 12, 12))
+    x = torch.randn(16, 1, 12, 12)
+    x[:4] = -x[:4].abs()  # windows whose maximum is negative
+    x[4:8] = x[4:8].round()  # ties
+
+    def run() -> tuple[torch.Tensor, list[torch.Tensor]]:
+        net.zero_grad()
+        out = net(x)
+        (out * torch.linspace(-1, 1, out.numel()).view_as(out)).sum().backward()
+        return out.detach(), [p.grad.clone() for p in net.parameters()]
+
+    plain_out, plain_grads = run()
+    with cheaper_relus(net) as changed:
+        assert changed == 1
+        out, grads = run()
+    assert torch.equal(out, plain_out)
+    assert all(torch.equal(a, b) for a, b in zip(grads, plain_grads, strict=True))
 
     X, y = conv_images()
     default, plain = conv_trainer(), conv_trainer()
     default.fit(X, y)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("embedlab.learn.trainer._inplace_relus", lambda model: nullcontext(0))
+        patch.setattr("embedlab.learn.trainer.cheaper_relus", lambda model: nullcontext(0))
         plain.fit(X, y)
     assert all(torch.equal(a, b) for a, b in zip(weights(default).values(), weights(plain).values(), strict=True))
 

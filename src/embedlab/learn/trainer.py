@@ -10,8 +10,9 @@ Three choices make a step faster without changing what is learned. Convolutional
 networks and their image batches are laid out channels-last (NHWC), which oneDNN and cuDNN
 compute faster. On the CPU the forward and backward passes run in micro-batches whose
 activations stay in cache, while the miner and the loss still see the whole batch, so the
-gradient is the whole batch's. During ``fit``, ReLUs that follow a layer whose backward does
-not need its output work in place.
+gradient is the whole batch's. During ``fit``, ReLUs run after the max-pool and flatten layers
+that follow them (the same values and gradients), and in place after a layer whose backward
+does not need its output.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ import copy
 import logging
 import math
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any, Literal
 
@@ -33,6 +34,7 @@ from embedlab.device import resolve_device
 from embedlab.errors import ConfigError, EmbedlabError, InputError
 from embedlab.io import atomic_path
 from embedlab.learn._checks import to_long_labels
+from embedlab.learn._relus import cheaper_relus
 from embedlab.learn.samplers import make_sampler
 
 __all__ = ["Trainer", "TrainingError", "embed", "as_image_tensor"]
@@ -108,54 +110,6 @@ def _cpu_bf16() -> bool:
 def _has_batch_statistics(model: nn.Module) -> bool:
     """Whether a module normalises with batch statistics, which depend on how a batch is split."""
     return any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in model.modules())
-
-
-#: Layers whose backward needs their input and weights but not their output, so a ReLU right
-#: after one may overwrite that output.
-_OUTPUT_NOT_SAVED = (nn.Conv2d, nn.Linear, nn.modules.batchnorm._BatchNorm)
-
-
-def _relus_after_outputless_layers(seq: nn.Sequential) -> list[nn.ReLU]:
-    """The ReLUs of ``seq`` every one of whose uses directly follows such a layer, unhooked."""
-    layers = list(seq)  # with repeats (children() lists a module used twice once)
-    follows: dict[int, bool] = {}
-    for position, relu in enumerate(layers):
-        if type(relu) is nn.ReLU and not relu.inplace:
-            before = layers[position - 1] if position else None
-            ok = isinstance(before, _OUTPUT_NOT_SAVED) and not before._forward_hooks
-            follows[id(relu)] = follows.get(id(relu), True) and ok
-    return [relu for relu in dict.fromkeys(layers) if follows.get(id(relu), False)]
-
-
-@contextmanager
-def _inplace_relus(model: nn.Module) -> Iterator[int]:
-    """Let ReLUs that directly follow such a layer in an ``nn.Sequential`` work in place.
-
-    While the Sequential's own forward runs, nothing else reads that layer's output, so
-    overwriting it changes no result; it saves an activation-sized allocation and pass per
-    ReLU. The flag is on only during the Sequential's forward (a parent that calls its layers
-    one by one, keeping their outputs, sees ordinary ReLUs), never for layers with forward
-    hooks (which may keep the output), and everything is undone on exit.
-    """
-    handles = []
-    for seq in model.modules():
-        relus = _relus_after_outputless_layers(seq) if isinstance(seq, nn.Sequential) else []
-        if not relus:
-            continue
-
-        def switch(on: bool, relus: list[nn.ReLU] = relus) -> None:
-            for relu in relus:
-                relu.inplace = on
-
-        handles.append(seq.register_forward_pre_hook(lambda module, args, switch=switch: switch(True)))
-        handles.append(
-            seq.register_forward_hook(lambda module, args, out, switch=switch: switch(False), always_call=True)
-        )
-    try:
-        yield len(handles) // 2
-    finally:
-        for handle in handles:
-            handle.remove()
 
 
 def _call(component: Any, *args: Any) -> Any:
@@ -452,7 +406,7 @@ class Trainer:
         # Collapsing embeddings make denormal floats, which are ~100x slower on CPU.
         flushed = torch.set_flush_denormal(True)
         try:
-            with _inplace_relus(self.model):
+            with cheaper_relus(self.model):
                 for epoch in range(start_epoch + 1, self.epochs + 1):
                     if self._run_epoch(
                         epoch, sampler, X_dev, y_dev, bar, best, monitor, maximize, (Xv, yv) if has_val else None
