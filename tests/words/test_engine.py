@@ -37,6 +37,16 @@ def test_exact_ties_in_the_top_k_come_in_vocabulary_order() -> None:
     assert idx[:, :3].tolist() == [[7, 19_999, 30_001]] * 2
 
 
+class Counter:
+    """A stand-in for a tqdm bar."""
+
+    def __init__(self) -> None:
+        self.total = 0
+
+    def update(self, n: int) -> None:
+        self.total += n
+
+
 @pytest.mark.parametrize("threads", [1, 2, 3])
 def test_search_over_threads_equals_one_product(monkeypatch: pytest.MonkeyPatch, threads: int) -> None:
     """Each thread's chunks, masks, gold ranks and probes land in the right rows."""
@@ -48,7 +58,9 @@ def test_search_over_threads_equals_one_product(monkeypatch: pytest.MonkeyPatch,
     q = np.arange(101)
     exclude = np.stack([q, (q * 7) % 3_000], axis=1)
     gold = np.where(q % 5 == 0, -1, (q * 13) % 3_000)
-    res = engine.search("cosine", k=6, queries=U[q], exclude=exclude, gold=gold, probe=exclude)
+    bar = Counter()
+    res = engine.search("cosine", k=6, queries=U[q], exclude=exclude, gold=gold, probe=exclude, progress=bar)
+    assert bar.total == len(q)
     # products summed in another order differ by ~1e-7: compare with a float64 reference and a tolerance
     S = U[q].astype(np.float64) @ U.T.astype(np.float64)
     np.testing.assert_allclose(res.probes, np.take_along_axis(S, exclude, axis=1), atol=1e-6)

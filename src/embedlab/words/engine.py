@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import queue
+import threading
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -341,6 +342,8 @@ class Engine:
         ranks = np.zeros(n_queries, np.int64) if gold is not None else None
         probes = np.full((n_queries, probe.shape[1]), np.nan, np.float32) if probe is not None else None
 
+        done = threading.Lock()
+
         def chunk(sl: slice, buffers: dict[int, Any]) -> None:
             S = self._scores(
                 method, Uc, pos[sl], neg[sl], None if queries is None else queries[sl], eps, buffers
@@ -374,7 +377,8 @@ class Engine:
                 ranks[sl] = r  # type: ignore[index]
             out_idx[sl], out_val[sl] = idx, val
             if progress is not None:
-                progress.update(sl.stop - sl.start)
+                with done:  # a bar's count is not safe to update from several threads at once
+                    progress.update(sl.stop - sl.start)
 
         def drain(starts: queue.SimpleQueue[int], step: int) -> None:
             buffers: dict[int, Any] = {}
