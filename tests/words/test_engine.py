@@ -47,8 +47,8 @@ class Counter:
         self.total += n
 
 
-@pytest.mark.parametrize("threads", [1, 2, 3])
-def test_search_over_threads_equals_one_product(monkeypatch: pytest.MonkeyPatch, threads: int) -> None:
+@pytest.mark.parametrize(("threads", "k"), [(1, 6), (2, 6), (3, 6), (2, 1)])
+def test_search_over_threads_equals_one_product(monkeypatch: pytest.MonkeyPatch, threads: int, k: int) -> None:
     """Each thread's chunks, masks, gold ranks and probes land in the right rows."""
     monkeypatch.setattr(embedlab.threads, "cpu_threads", lambda: threads)
     monkeypatch.setattr("embedlab.words.engine.cpu_threads", lambda: threads)
@@ -59,16 +59,16 @@ def test_search_over_threads_equals_one_product(monkeypatch: pytest.MonkeyPatch,
     exclude = np.stack([q, (q * 7) % 3_000], axis=1)
     gold = np.where(q % 5 == 0, -1, (q * 13) % 3_000)
     bar = Counter()
-    res = engine.search("cosine", k=6, queries=U[q], exclude=exclude, gold=gold, probe=exclude, progress=bar)
+    res = engine.search("cosine", k=k, queries=U[q], exclude=exclude, gold=gold, probe=exclude, progress=bar)
     assert bar.total == len(q)
     # products summed in another order differ by ~1e-7: compare with a float64 reference and a tolerance
     S = U[q].astype(np.float64) @ U.T.astype(np.float64)
     np.testing.assert_allclose(res.probes, np.take_along_axis(S, exclude, axis=1), atol=1e-6)
     np.put_along_axis(S, exclude, -np.inf, axis=1)
-    best = -np.sort(-S, axis=1)[:, :6]
+    best = -np.sort(-S, axis=1)[:, :k]
     np.testing.assert_allclose(res.scores, best, atol=1e-6)
     np.testing.assert_allclose(np.take_along_axis(S, res.indices, axis=1), best, atol=1e-6)
-    assert all(len(set(row)) == 6 for row in res.indices.tolist())
+    assert all(len(set(row)) == k for row in res.indices.tolist())
     g = S[q, np.maximum(gold, 0)][:, None]
     low, high = (S > g + 1e-6).sum(1) + 1, (S > g - 1e-6).sum(1) + 1
     assert np.all(res.ranks[gold < 0] == 0)

@@ -29,6 +29,8 @@ Method = Literal["cosine", "3cosadd", "3cosmul", "pairdistance"]
 METHODS: tuple[str, ...] = ("3cosadd", "3cosmul", "pairdistance")
 #: Striped blocks per level of the top-k search (see ``_topk_numpy``), finest level first.
 _STRIPES = (8, 16, 16)
+#: Rows counted at a time when ranks are asked for (see ``_reduce_rows``).
+_RANK_ROWS = 4
 #: Fewest query rows per thread worth a thread of their own.
 _MIN_THREAD_ROWS = 8
 
@@ -78,7 +80,19 @@ def _members(blocks: np.ndarray, stripes: int, total: int) -> np.ndarray:
     return members
 
 
-def _topk_numpy(S: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+def _level_width(columns: int, stripes: int, k: int) -> int:
+    """Width of the level of block maxima above ``columns``, or 0 where the search stops."""
+    width = columns // stripes
+    return width if width >= 8 * k else 0
+
+
+def _block_maxima(below: np.ndarray, stripes: int, width: int, out: np.ndarray | None = None) -> np.ndarray:
+    """Maxima of the striped blocks of ``below``'s rows: see :func:`_topk_numpy`."""
+    n = below.shape[0]
+    return np.max(below[:, : width * stripes].reshape(n, stripes, width), axis=1, out=out)
+
+
+def _topk_numpy(S: np.ndarray, k: int, first: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Exact top-k per row, best first, without a full partition of every row.
 
     The columns are grouped into *striped* blocks (with ``w = V // G``, block ``j`` holds
@@ -87,19 +101,19 @@ def _topk_numpy(S: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     entries of a row lie in the ``k`` blocks with the largest maxima (a better entry outside
     them would need ``k`` better blocks), and the same holds for blocks of block maxima, so
     the search descends from a few hundred top-level maxima to ``k * G`` entries per level.
+    ``first`` is the first level of maxima when the caller has already taken it.
     """
     n, V = S.shape
     k = min(k, V)
     if k == 1:
         idx = S.argmax(axis=1)[:, None]
     else:
-        levels = [S]
-        for stripes in _STRIPES:
-            below = levels[-1]
-            width = below.shape[1] // stripes
-            if width < 8 * k:
+        levels = [S] if first is None else [S, first]
+        for stripes in _STRIPES[len(levels) - 1 :]:
+            width = _level_width(levels[-1].shape[1], stripes, k)
+            if not width:
                 break
-            levels.append(below[:, : width * stripes].reshape(n, stripes, width).max(axis=1))
+            levels.append(_block_maxima(levels[-1], stripes, width))
         idx = _largest(levels[-1], k)
         for depth in range(len(levels) - 1, 0, -1):
             below = levels[depth - 1]
@@ -138,14 +152,31 @@ def _reduce_rows(
     S: np.ndarray, k: int, gscore: np.ndarray | None, buffers: dict[int, Any]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Top ``k`` per row of ``S`` and, given ``gscore``, the count of scores above it."""
-    greater = None
-    if gscore is not None:
-        flags = buffers.get(-1)
-        if flags is None or flags.shape[0] < S.shape[0]:
-            flags = buffers[-1] = np.empty(S.shape, bool)
-        greater = np.count_nonzero(np.greater(S, gscore[:, None], out=flags[: S.shape[0]]), axis=1)
-    idx, val = _topk_numpy(S, k)
-    return idx, val, greater
+    if gscore is None:
+        return (*_topk_numpy(S, k), None)
+    n, V = S.shape
+    k = min(k, V)
+    width = _level_width(V, _STRIPES[0], k) if k > 1 else 0
+    first = np.empty((n, width), S.dtype) if width else None
+    best = np.empty(n, np.int64) if k == 1 else None
+    flags = buffers.get(-1)
+    if flags is None or flags.shape[1] != V:
+        flags = buffers[-1] = np.empty((_RANK_ROWS, V), bool)
+    greater = np.empty(n, np.int64)
+    # Counting and the top k's first pass both read every score: a few rows at a time, the
+    # second pass finds them in cache (and the flags never leave it).
+    for r in range(0, n, _RANK_ROWS):
+        rows = S[r : r + _RANK_ROWS]
+        m = len(rows)
+        greater[r : r + m] = np.count_nonzero(np.greater(rows, gscore[r : r + m, None], out=flags[:m]), axis=1)
+        if best is not None:
+            best[r : r + m] = rows.argmax(axis=1)
+        elif first is not None:
+            _block_maxima(rows, _STRIPES[0], width, out=first[r : r + m])
+    if best is None:
+        return (*_topk_numpy(S, k, first), greater)
+    idx = best[:, None]
+    return idx, np.take_along_axis(S, idx, axis=1), greater
 
 
 class Engine:
