@@ -168,7 +168,9 @@ def _reduce_rows(
     for r in range(0, n, _RANK_ROWS):
         rows = S[r : r + _RANK_ROWS]
         m = len(rows)
-        greater[r : r + m] = np.count_nonzero(np.greater(rows, gscore[r : r + m, None], out=flags[:m]), axis=1)
+        np.greater(rows, gscore[r : r + m, None], out=flags[:m])
+        for i in range(m):  # a row at a time: count_nonzero(axis=1) sums bytes, 6x slower
+            greater[r + i] = np.count_nonzero(flags[i])
         if best is not None:
             best[r : r + m] = rows.argmax(axis=1)
         elif first is not None:
