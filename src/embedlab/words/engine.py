@@ -136,11 +136,6 @@ def _gpu_possible() -> bool:
     return bool(glob.glob("/dev/nvidia[0-9]*") or glob.glob("/dev/dxg"))
 
 
-def _imul(a: Any, b: Any) -> Any:
-    a *= b
-    return a
-
-
 def _unit(x: Any) -> Any:
     """Scale the rows of a numpy array or torch tensor to unit length (zero rows stay zero)."""
     norms = ((x * x).sum(1) ** 0.5)[:, None]
