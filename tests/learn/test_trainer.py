@@ -252,12 +252,19 @@ def test_cheaper_relus_leave_custom_sequentials_and_global_hooks_alone(monkeypat
     with cheaper_relus(residual) as changed:
         assert changed == 0
     plain = nn.Sequential(nn.Linear(3, 3), nn.ReLU())
-    handle = torch.nn.modules.module.register_module_forward_hook(lambda module, args, out: None)
-    try:
-        with cheaper_relus(plain) as changed:
-            assert changed == 0
-    finally:
-        handle.remove()
+    with cheaper_relus(plain) as changed:
+        assert changed == 1
+    hooks = torch.nn.modules.module
+    for register, hook in (
+        (hooks.register_module_forward_hook, lambda module, args, out: None),
+        (hooks.register_module_full_backward_hook, lambda module, grad_in, grad_out: None),
+    ):
+        handle = register(hook)
+        try:
+            with cheaper_relus(plain) as changed:
+                assert changed == 0
+        finally:
+            handle.remove()
 
 
 def test_cheaper_relus_give_the_same_values_and_gradients():

@@ -87,7 +87,10 @@ def cheaper_relus(model: nn.Module) -> Iterator[int]:
     int
         How many Sequentials were changed.
     """
-    global_hooks = (torch_module._global_forward_hooks, torch_module._global_forward_pre_hooks)
+    global_hooks = [
+        getattr(torch_module, f"_global_{kind}_hooks", None)
+        for kind in ("forward", "forward_pre", "backward", "backward_pre")
+    ]
     changed = []
     if not any(global_hooks):
         for seq in model.modules():
