@@ -408,7 +408,8 @@ class Engine:
                 with done:  # a bar's count is not safe to update from several threads at once
                     progress.update(sl.stop - sl.start)
 
-        def drain(starts: queue.SimpleQueue[int], step: int) -> None:
+        def drain() -> None:
+            """Score and reduce chunks from ``starts`` until none is left."""
             buffers: dict[int, Any] = {}
             while True:
                 try:
@@ -427,9 +428,9 @@ class Engine:
             # products on its own core: a product on BLAS's own threads leaves them spinning
             # over the reduction that follows it.
             with blas_in_caller():
-                on_threads(lambda: drain(starts, step), threads)
+                on_threads(drain, threads)
         else:
-            drain(starts, step)
+            drain()
         if candidates is not None and not isinstance(candidates, (int, np.integer)):
             out_idx = np.asarray(candidates, dtype=np.int64)[out_idx]
         return SearchResult(out_idx, out_val, ranks, probes)
