@@ -292,7 +292,7 @@ class SemihardMiner(Miner):
     ) -> Triplets:
         """Binary-search each anchor's sorted negatives: O(B² log B + triplets returned)."""
         size = len(distances)
-        negative = labels.unsqueeze(1) != labels.unsqueeze(0)
+        _, negative = label_masks(labels)
         neg_sorted, neg_order = distances.masked_fill(~negative, float("inf")).sort(dim=1, stable=True)
         a, rank = torch.nonzero(slots >= 0, as_tuple=True)
         p = slots[a, rank]
