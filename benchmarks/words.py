@@ -2,7 +2,9 @@
 
 1. The Google analogy set over a 100k-word, 100-d vocabulary: ``WordVectors.evaluate_analogies``
    against gensim's ``evaluate_word_analogies`` (same protocol; the counts are checked equal).
-2. Neighbours of 10,000 words: ``WordVectors.neighbors`` against a loop of ``most_similar``.
+2. Neighbours of 10,000 words: ``WordVectors.neighbors`` against a loop of ``most_similar``, with
+   float32 products and through the bfloat16 screen (which needs torch loaded: a session that
+   has imported it, as the sbert backend and metric learning do; its import is timed apart).
 3. With a GPU: the Google set over 400k x 100 on it.
 
 The vectors are random, with every word of the Google set in the vocabulary, so every
@@ -14,6 +16,7 @@ question is evaluated (the cost does not depend on the values). Run:
 from __future__ import annotations
 
 import argparse
+import importlib
 import platform
 import time
 
@@ -52,6 +55,7 @@ def _row(name: str, ours: float, theirs: float | None) -> str:
 
 def cpu_runs(args: argparse.Namespace, questions: str, results: dict[str, object]) -> None:
     """The CPU comparisons with gensim, side by side."""
+    from embedlab.device import cpu_has_native_bf16
     from embedlab.words import WordVectors
 
     kv = _vectors(args.vocab, args.dim)
@@ -81,19 +85,39 @@ def cpu_runs(args: argparse.Namespace, questions: str, results: dict[str, object
     results["analogies_cpu_3cosmul"] = {"embedlab_s": t_mul}
 
     words = kv.index_to_key[: args.neighbors]
-    t_ours, batch = _time(lambda: wv.neighbors(words, topn=10))
     t_gensim, loop = _time(lambda: [kv.most_similar(w, topn=10) for w in words])
+    wv.engine.screen = False
+    t_f32, batch = _time(lambda: wv.neighbors(words, topn=10))
+    print(_row(f"neighbors of {len(words)} words, float32 products", t_f32, t_gensim) + _same(batch, loop))
+    t_import, _ = _time(lambda: importlib.import_module("torch"))
+    wv.engine.screen = None
+    t_ours, screened = _time(lambda: wv.neighbors(words, topn=10))
+    print(_row("  the same through the bfloat16 screen", t_ours, t_gensim) + _same(screened, loop))
+    native = cpu_has_native_bf16()
+    print(
+        f"  (the screen runs with torch loaded: its import took {t_import:.2f} s, once per process, outside"
+        " the timings as gensim's is"
+        + ("" if native else "; this CPU has no native bfloat16, so both lines ran float32 products")
+        + ")"
+    )
+    results["neighbors_cpu"] = {
+        "embedlab_s": t_ours,
+        "embedlab_float32_s": t_f32,
+        "gensim_s": t_gensim,
+        "torch_import_s": t_import,
+        "screened": native,
+        "words": len(words),
+    }
+
+
+def _same(batch: list, loop: list) -> str:
+    """How many of the batched lists hold the same words as gensim's, and what the rest differ in."""
     differ = [(x, y) for x, y in zip(batch, loop, strict=True) if [a for a, _ in x] != [b for b, _ in y]]
     # float32 products summed in another order can swap neighbours whose cosines differ by ~1e-7
     near_ties = sum(np.allclose([v for _, v in x], [v for _, v in y], atol=1e-6) for x, y in differ)
-    print(
-        _row(f"neighbors of {len(words)} words (top 10)", t_ours, t_gensim)
-        + f"   same lists {len(words) - len(differ)}/{len(words)}"
-        + (f" (of the rest, {near_ties} differ only in near ties)" if differ else "")
+    return f"   same lists {len(batch) - len(differ)}/{len(batch)}" + (
+        f" (of the rest, {near_ties} differ only in near ties)" if differ else ""
     )
-    results["neighbors_cpu"] = {
-        "embedlab_s": t_ours, "gensim_s": t_gensim, "words": len(words), "same": len(words) - len(differ)
-    }
 
 
 def gpu_runs(args: argparse.Namespace, questions: str, results: dict[str, object]) -> None:

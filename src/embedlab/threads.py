@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-__all__ = ["blas_in_caller", "cpu_threads", "map_row_blocks", "on_threads"]
+__all__ = ["blas_in_caller", "cpu_threads", "map_row_blocks", "on_threads", "torch_in_caller"]
 
 T = TypeVar("T")
 
@@ -94,3 +94,24 @@ def blas_in_caller() -> Iterator[None]:
         _BLAS = ThreadpoolController()
     with _BLAS.limit(limits=1, user_api="blas"):
         yield
+
+
+@contextmanager
+def torch_in_caller(active: bool = True) -> Iterator[None]:
+    """Run torch's CPU operations on the calling thread alone while the block runs.
+
+    The torch counterpart of :func:`blas_in_caller`: several threads of the pool each calling
+    torch would otherwise each start a team of torch's own threads. Process-wide while it
+    lasts; ``active=False`` makes it a no-op (and torch is not imported).
+    """
+    if not active:
+        yield
+        return
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

@@ -326,11 +326,11 @@ def test_trains_on_cuda_with_amp_and_data_on_the_device():
 
 
 def test_amp_on_cpu_uses_bfloat16_only_where_the_cpu_has_it():
-    from embedlab.learn.trainer import _cpu_bf16
+    from embedlab.device import cpu_has_native_bf16
 
     X, y = data()
     trainer = make_trainer(amp=True, epochs=1)
-    assert trainer.use_amp == _cpu_bf16()
+    assert trainer.use_amp == cpu_has_native_bf16()
     assert not make_trainer().use_amp  # the default keeps CPU runs in float32
     history = trainer.fit(X, y)
     assert torch.isfinite(torch.tensor(history[0]["loss"]))

@@ -30,7 +30,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from embedlab.device import resolve_device
+from embedlab.device import cpu_has_native_bf16, resolve_device
 from embedlab.errors import ConfigError, EmbedlabError, InputError
 from embedlab.io import atomic_path
 from embedlab.learn._checks import to_long_labels
@@ -98,13 +98,6 @@ def _precision_at_1(
 
     result = retrieval(query, query_labels, ref, ref_labels, ks=(1,), device=str(query.device))
     return float(result["precision_at_1"])
-
-
-def _cpu_bf16() -> bool:
-    """Whether this CPU computes bfloat16 natively (otherwise CPU autocast is slower, not faster)."""
-    probe = getattr(torch.cpu, "_is_avx512_bf16_supported", None)
-    amx = getattr(torch.cpu, "_is_amx_tile_supported", None)
-    return bool((probe is not None and probe()) or (amx is not None and amx()))
 
 
 def _has_batch_statistics(model: nn.Module) -> bool:
@@ -256,7 +249,7 @@ class Trainer:
             self.use_amp = amp is not False
             bf16 = self.use_amp and torch.cuda.is_bf16_supported()
         else:
-            self.use_amp = bool(amp) and _cpu_bf16()
+            self.use_amp = bool(amp) and cpu_has_native_bf16()
             bf16 = self.use_amp
             if amp and not self.use_amp:
                 logger.warning("amp=True: this CPU has no native bfloat16; training in float32")

@@ -1,0 +1,147 @@
+"""The bfloat16 screen: its error bound, and the same top k as the float32 search."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+import embedlab.threads
+import embedlab.words.engine as engine_module
+from embedlab.device import cpu_has_native_bf16
+from embedlab.words import WordVectors
+from embedlab.words.engine import Engine, _topk_numpy, unit_rows
+from embedlab.words.screen import TILE, Screen, delta
+
+
+def float32_topk(Q: np.ndarray, U: np.ndarray, k: int, exclude: np.ndarray | None = None):
+    """The float32 search's answer: a full product, masked, then the exact top k."""
+    S = Q @ U.T
+    if exclude is not None:
+        rows, slots = np.nonzero(exclude >= 0)
+        S[rows, exclude[rows, slots]] = -np.inf
+    return _topk_numpy(S, k)
+
+
+def assert_same_topk(got: tuple[np.ndarray, np.ndarray], expected: tuple[np.ndarray, np.ndarray]) -> None:
+    """Same candidates in the same order; scores equal up to float32 summation order."""
+    np.testing.assert_array_equal(got[0], expected[0])
+    np.testing.assert_allclose(got[1], expected[1], atol=1e-6)
+
+
+@pytest.mark.parametrize("kind", ["gaussian", "spiky", "clustered"])
+def test_screened_scores_stay_within_delta(kind: str) -> None:
+    """The bound the screen relies on, against float64 products, on rows of different shapes."""
+    rng = np.random.default_rng(0)
+    if kind == "gaussian":
+        X = rng.standard_normal((2_000, 100))
+    elif kind == "spiky":  # a few large components: the inputs' rounding errors line up
+        X = rng.standard_normal((2_000, 100)) * 0.01
+        X[:, :3] += rng.choice([-1.0, 1.0], (2_000, 3))
+    else:
+        X = rng.standard_normal((20, 100))[rng.integers(0, 20, 2_000)] + 0.05 * rng.standard_normal((2_000, 100))
+    U = unit_rows(X)
+    screened = (torch.from_numpy(U[:300]).bfloat16() @ torch.from_numpy(U).bfloat16().T).float().numpy()
+    exact = U[:300].astype(np.float64) @ U.T.astype(np.float64)
+    assert np.abs(screened - exact).max() <= delta(100)
+
+
+@pytest.mark.parametrize(("V", "k"), [(3 * TILE + 917, 11), (2 * TILE, 1), (TILE + 5, 20)])
+def test_screen_returns_the_float32_top_k(V: int, k: int) -> None:
+    rng = np.random.default_rng(V)
+    U = unit_rows(rng.standard_normal((V, 48)))
+    U[V - 3] = U[7]  # exact ties: the screen must order them by index, as the float32 search
+    screen = Screen(U)
+    q = np.r_[np.arange(0, 300, 3), V - 1, 7]
+    exclude = np.stack([q, np.where(q % 2 == 0, (q * 31) % V, -1)], axis=1)
+    buffers: dict = {}
+    for rows in (slice(None), slice(0, 40)):  # a second, smaller call reuses the buffers
+        idx, val, done = screen.topk(U[q[rows]], k, exclude[rows], buffers=buffers)
+        assert done.all()
+        assert_same_topk((idx, val), float32_topk(U[q[rows]], U, k, exclude[rows]))
+
+
+def test_screen_limited_to_a_prefix_of_the_candidates() -> None:
+    rng = np.random.default_rng(1)
+    U = unit_rows(rng.standard_normal((3 * TILE, 32)))
+    screen = Screen(U)
+    limit = TILE + 1_234  # ends inside a tile
+    idx, val, done = screen.topk(U[:50], 5, limit=limit)
+    assert done.all() and idx.max() < limit
+    assert_same_topk((idx, val), float32_topk(U[:50], U[:limit], 5))
+
+
+def test_rows_the_screen_cannot_order_are_handed_back() -> None:
+    """Zero queries and queries whose best scores are not above zero are not screened."""
+    rng = np.random.default_rng(2)
+    X = np.abs(rng.standard_normal((2 * TILE, 16)))  # every row in the positive orthant
+    U = unit_rows(X)
+    screen = Screen(U)
+    Q = np.stack([np.zeros(16, np.float32), -U[0], U[1]])  # zero, all scores negative, fine
+    _, _, done = screen.topk(Q, 4)
+    assert done.tolist() == [False, False, True]
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_engine_search_through_the_screen_equals_float32(monkeypatch: pytest.MonkeyPatch, threads: int) -> None:
+    """Chunks over threads, masks, a prefix and handed-back rows all land in the right rows."""
+    monkeypatch.setattr(embedlab.threads, "cpu_threads", lambda: threads)
+    monkeypatch.setattr(engine_module, "cpu_threads", lambda: threads)
+    monkeypatch.setattr(engine_module, "_SCREEN_ROWS", 64)
+    rng = np.random.default_rng(threads)
+    vectors = rng.standard_normal((2 * TILE + 100, 24))
+    vectors[4] = 0.0  # a zero row: its search is handed back to float32
+    screened, plain = Engine(vectors, device="cpu", screen=True), Engine(vectors, device="cpu", screen=False)
+    q = np.arange(0, 600, 2)
+    exclude = q[:, None]
+    for candidates in (None, TILE + 77):
+        got = screened.search("cosine", k=8, queries=screened.unit[q], exclude=exclude, candidates=candidates)
+        want = plain.search("cosine", k=8, queries=plain.unit[q], exclude=exclude, candidates=candidates)
+        assert_same_topk((got.indices, got.scores), (want.indices, want.scores))
+    assert screened._screen is not None and plain._screen is None
+    assert torch.get_num_threads() >= 1
+
+
+def test_the_screen_stays_out_where_it_cannot_help() -> None:
+    """Gold ranks, probes, candidate lists, other methods and large k use float32 products."""
+    rng = np.random.default_rng(3)
+    engine = Engine(rng.standard_normal((TILE, 16)), device="cpu", screen=True)
+    U, q = engine.unit, np.arange(20)
+    engine.search("cosine", k=5, queries=U[q], gold=q)
+    engine.search("cosine", k=5, queries=U[q], probe=q[:, None])
+    engine.search("cosine", k=5, queries=U[q], candidates=np.arange(100, 3_000))
+    engine.search("3cosadd", k=5, pos=q[:, None], neg=q[:, None] + 1)
+    engine.search("cosine", k=TILE // 64, queries=U[q])
+    assert engine._screen is None
+    engine.search("cosine", k=5, queries=U[q])
+    assert engine._screen is not None
+
+
+def test_the_screen_is_chosen_when_it_pays(monkeypatch: pytest.MonkeyPatch) -> None:
+    pays = engine_module._screen_pays
+    assert not pays(2**31)
+    assert pays(2**35) == cpu_has_native_bf16()  # torch is loaded in this process
+    monkeypatch.delitem(sys.modules, "torch")
+    assert not pays(2**35)  # importing torch first would cost more than the screen saves
+
+
+def test_neighbors_through_the_screen_equal_most_similar(lee_wv) -> None:
+    wv = WordVectors(lee_wv.kv, device="cpu")
+    wv.engine.screen = True
+    words = wv.words[:400:4]
+    for w, got in zip(words, wv.neighbors(words, topn=10), strict=True):
+        expected = lee_wv.kv.most_similar(w, topn=10)
+        assert [x for x, _ in got] == [x for x, _ in expected]
+        assert np.allclose([s for _, s in got], [s for _, s in expected], atol=1e-5)
+    assert wv.engine._screen is not None
+
+
+def test_torch_in_caller_limits_torch_to_one_thread_and_restores_it() -> None:
+    before = torch.get_num_threads()
+    with embedlab.threads.torch_in_caller():
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before
+    with embedlab.threads.torch_in_caller(active=False):
+        assert torch.get_num_threads() == before
