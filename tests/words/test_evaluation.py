@@ -37,6 +37,16 @@ def test_analogy_counts_equal_gensim_per_section(structured_kv, questions_subset
     assert ours.protocol["restrict_vocab"] == protocol.get("restrict_vocab", 300_000)
 
 
+@pytest.mark.parametrize("protocol", [{"case_insensitive": False}, {"restrict_vocab": 2500, "case_insensitive": False}])
+def test_counts_through_the_bfloat16_screen_equal_gensim(structured_kv, questions_subset, protocol):
+    """Counts without ranks are 3CosAdd top-1 searches, which the screen takes."""
+    wv = WordVectors(structured_kv, device="cpu")
+    wv.engine.screen = True
+    ours = wv.evaluate_analogies(questions_subset, ranks=False, **protocol)
+    assert wv.engine._screen is not None
+    assert ours.sections == _gensim_sections(structured_kv, questions_subset, **protocol)
+
+
 def test_analogy_counts_equal_gensim_on_trained_vectors(lee_wv):
     ours = lee_wv.evaluate_analogies()
     assert ours.sections == _gensim_sections(lee_wv.kv)

@@ -105,26 +105,55 @@ def test_engine_search_through_the_screen_equals_float32(monkeypatch: pytest.Mon
 
 
 def test_the_screen_stays_out_where_it_cannot_help() -> None:
-    """Gold ranks, probes, candidate lists, other methods and large k use float32 products."""
+    """Gold ranks, probes, candidate lists, 3CosMul and large k use float32 products."""
     rng = np.random.default_rng(3)
     engine = Engine(rng.standard_normal((TILE, 16)), device="cpu", screen=True)
     U, q = engine.unit, np.arange(20)
     engine.search("cosine", k=5, queries=U[q], gold=q)
     engine.search("cosine", k=5, queries=U[q], probe=q[:, None])
     engine.search("cosine", k=5, queries=U[q], candidates=np.arange(100, 3_000))
-    engine.search("3cosadd", k=5, pos=q[:, None], neg=q[:, None] + 1)
+    engine.search("3cosadd", k=5, pos=q[:, None], neg=q[:, None] + 1, gold=q + 2)
+    engine.search("3cosmul", k=5, pos=q[:, None], neg=q[:, None] + 1)
     engine.search("cosine", k=TILE // 64, queries=U[q])
     assert engine._screen is None
     engine.search("cosine", k=5, queries=U[q])
     assert engine._screen is not None
 
 
+def test_3cosadd_through_the_screen_equals_float32() -> None:
+    """Counting analogies without ranks: the offset queries, their input words masked."""
+    rng = np.random.default_rng(4)
+    vectors = rng.standard_normal((2 * TILE, 32))
+    screened, plain = Engine(vectors, device="cpu", screen=True), Engine(vectors, device="cpu", screen=False)
+    abc = rng.integers(0, 2 * TILE, (200, 3))
+    abc[0] = [9, 9, 9]  # b + c - a = a: a query along an input word, which is masked
+    args = {"k": 1, "pos": abc[:, 1:], "neg": abc[:, :1], "exclude": abc, "candidates": 2 * TILE - 10}
+    got, want = screened.search("3cosadd", **args), plain.search("3cosadd", **args)
+    assert_same_topk((got.indices, got.scores), (want.indices, want.scores))
+    assert screened._screen is not None
+
+
 def test_the_screen_is_chosen_when_it_pays(monkeypatch: pytest.MonkeyPatch) -> None:
     pays = engine_module._screen_pays
     assert not pays(2**31)
     assert pays(2**35) == cpu_has_native_bf16()  # torch is loaded in this process
+    monkeypatch.setattr("embedlab.device.cpu_has_native_bf16", lambda: True)
     monkeypatch.delitem(sys.modules, "torch")
-    assert not pays(2**35)  # importing torch first would cost more than the screen saves
+    assert not pays(2**35)  # importing torch for one search would cost more than it saves
+    assert pays(2**35, before=2**38)  # a session's searches have paid for it
+
+
+def test_an_engine_counts_the_work_the_screen_could_take(monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[tuple[int, int]] = []
+    monkeypatch.setattr(engine_module, "_screen_pays", lambda work, before: asked.append((work, before)) or False)
+    engine = Engine(np.random.default_rng(5).standard_normal((TILE, 8)), device="cpu")
+    U, q = engine.unit, np.arange(10)
+    engine.search("cosine", k=3, queries=U[q])
+    engine.search("cosine", k=3, queries=U[q], gold=q)  # not screenable: not counted
+    engine.search("3cosadd", k=1, pos=q[:, None], neg=q[:, None] + 1)
+    work = 10 * TILE * 8
+    assert asked == [(work, 0), (work, work)]
+    assert engine._screen is None
 
 
 def test_neighbors_through_the_screen_equal_most_similar(lee_wv) -> None:

@@ -6,8 +6,8 @@ then take the top ``k`` and, optionally, the rank of a gold answer. Chunks are s
 score matrix never holds more than ``chunk_elements`` floats. On CPU the work runs in
 numpy, the CPU's threads each taking the next chunk of queries and scoring and reducing it
 with single-threaded products; when the device is a GPU it runs in torch. Large cosine
-searches on a CPU with native bfloat16 go through :class:`~embedlab.words.screen.Screen`,
-which returns the same top ``k`` at about twice the speed.
+and 3CosAdd searches on a CPU with native bfloat16 go through
+:class:`~embedlab.words.screen.Screen`, which returns the same top ``k`` faster.
 """
 
 from __future__ import annotations
@@ -37,8 +37,9 @@ _STRIPES = (8, 16, 16)
 _RANK_ROWS = 4
 #: Fewest query rows per thread worth a thread of their own.
 _MIN_THREAD_ROWS = 8
-#: Multiply-adds from which the bfloat16 screen pays: with torch loaded, and with torch still
-#: to import (1.4–2.4 s here, which the faster products must win back).
+#: Multiply-adds from which the bfloat16 screen pays: in one search with torch loaded, and over
+#: a session's searches with torch still to import (1.4–2.4 s here, which the faster products
+#: must win back).
 _SCREEN_WORK = {True: 2**32, False: 2**38}
 #: Query rows per screened chunk: a tile of their scores stays in cache.
 _SCREEN_ROWS = 256
@@ -152,9 +153,16 @@ def _unit(x: Any) -> Any:
     return x / norms
 
 
-def _screen_pays(work: int) -> bool:
-    """Whether a cosine search of ``work`` multiply-adds is faster through the bfloat16 screen."""
-    if work < _SCREEN_WORK["torch" in sys.modules]:
+def _screen_pays(work: int, before: int = 0) -> bool:
+    """Whether a search of ``work`` multiply-adds should go through the bfloat16 screen.
+
+    ``before`` is the work of the earlier searches the screen could have taken. With torch
+    still to import, the screen waits until that work and this search's reach the import's
+    worth (as one rents skis until the rent paid would have bought them), so a session of
+    many searches pays for the import once and a single small one never does.
+    """
+    loaded = "torch" in sys.modules
+    if work < _SCREEN_WORK[True] or (not loaded and before + work < _SCREEN_WORK[False]):
         return False
     from embedlab.device import cpu_has_native_bf16
 
@@ -208,10 +216,10 @@ class Engine:
         Largest score matrix held at once, in floats; ``None`` picks 2**26 on CPU
         (256 MB: smaller products run below the CPU's peak), 2**27 on GPU.
     screen
-        Whether cosine searches on the CPU (without gold answers or probes) go through the
-        bfloat16 :class:`~embedlab.words.screen.Screen`: ``None`` (default) when it pays (a
-        large search, on a CPU with native bfloat16), ``True`` always, ``False`` never. The
-        results are the same either way.
+        Whether cosine and 3CosAdd searches on the CPU (without gold answers or probes) go
+        through the bfloat16 :class:`~embedlab.words.screen.Screen`: ``None`` (default) when
+        it pays (large searches, on a CPU with native bfloat16), ``True`` always, ``False``
+        never. The results are the same either way.
     """
 
     def __init__(
@@ -227,6 +235,7 @@ class Engine:
         self._device: Any = None
         self._torch_unit: Any = None
         self._screen: Screen | None = None
+        self._screenable = 0  # multiply-adds of the searches the screen could have taken
         self._chunk_elements = chunk_elements
 
     # -- device -----------------------------------------------------------------------------
@@ -277,12 +286,13 @@ class Engine:
         return max(1, budget // max(1, n_candidates * factor))
 
     def _screened(self, work: int, k: int, n_cand: int, candidates: Any) -> Screen | None:
-        """The bfloat16 screen for a cosine search of ``work`` multiply-adds, or ``None``."""
+        """The bfloat16 screen for a search of ``work`` multiply-adds, or ``None``."""
         if self.device is not None or self.screen is False or k * 128 > n_cand:
             return None  # the screen needs k block maxima among n_cand / 128
         if candidates is not None and not isinstance(candidates, (int, np.integer)):
             return None
-        if self.screen is None and not _screen_pays(work):
+        before, self._screenable = self._screenable, self._screenable + work
+        if self.screen is None and not _screen_pays(work, before):
             return None
         if self._screen is None:
             self._screen = Screen(self.unit)
@@ -309,6 +319,14 @@ class Engine:
         np.matmul(a, Uc.T, out=out)
         return out
 
+    def _offset_queries(self, pos: np.ndarray, neg: np.ndarray) -> Any:
+        """3CosAdd's unit query vectors: the sum of the ``pos`` rows less the ``neg`` rows."""
+        U = self._matrix()
+        q = U[self._array(pos)].sum(axis=1)
+        if neg.shape[1]:
+            q = q - U[self._array(neg)].sum(axis=1)
+        return _unit(q)
+
     def _scores(
         self,
         method: str,
@@ -323,10 +341,7 @@ class Engine:
         if method == "cosine":
             return self._mm(self._array(queries), Uc, 0, buffers)
         if method == "3cosadd":
-            q = U[self._array(pos)].sum(axis=1)
-            if neg.shape[1]:
-                q = q - U[self._array(neg)].sum(axis=1)
-            return self._mm(_unit(q), Uc, 0, buffers)
+            return self._mm(self._offset_queries(pos, neg), Uc, 0, buffers)
         if method == "3cosmul":
             # in place, in at most three score-sized buffers
             def shifted(idx: np.ndarray, slot: int) -> Any:
@@ -415,7 +430,7 @@ class Engine:
 
         screen = (
             self._screened(n_queries * n_cand * self.unit.shape[1], k, n_cand, candidates)
-            if method == "cosine" and gold is None and probe is None
+            if method in ("cosine", "3cosadd") and gold is None and probe is None
             else None
         )
         limit = int(candidates) if isinstance(candidates, (int, np.integer)) else None
@@ -462,7 +477,8 @@ class Engine:
                 exact(sl, buffers)
             else:
                 ex = None if exclude is None else exclude[sl]
-                out_idx[sl], out_val[sl], screened = screen.topk(queries[sl], k, ex, limit, buffers)
+                qv = queries[sl] if method == "cosine" else self._offset_queries(pos[sl], neg[sl])
+                out_idx[sl], out_val[sl], screened = screen.topk(qv, k, ex, limit, buffers)
                 if not screened.all():
                     exact(sl.start + np.flatnonzero(~screened), buffers)
             if progress is not None:
