@@ -93,15 +93,29 @@ def test_engine_search_through_the_screen_equals_float32(monkeypatch: pytest.Mon
     rng = np.random.default_rng(threads)
     vectors = rng.standard_normal((2 * TILE + 100, 24))
     vectors[4] = 0.0  # a zero row: its search is handed back to float32
-    screened, plain = Engine(vectors, device="cpu", screen=True), Engine(vectors, device="cpu", screen=False)
+    # a score budget of 50 rows of candidates: chunks of 50 rows, under the 64 allowed
+    screened = Engine(vectors, device="cpu", screen=True, chunk_elements=50 * len(vectors))
+    plain = Engine(vectors, device="cpu", screen=False)
     q = np.arange(0, 600, 2)
     exclude = q[:, None]
+    before = torch.get_num_threads()
     for candidates in (None, TILE + 77):
         got = screened.search("cosine", k=8, queries=screened.unit[q], exclude=exclude, candidates=candidates)
         want = plain.search("cosine", k=8, queries=plain.unit[q], exclude=exclude, candidates=candidates)
         assert_same_topk((got.indices, got.scores), (want.indices, want.scores))
     assert screened._screen is not None and plain._screen is None
-    assert torch.get_num_threads() >= 1
+    assert screened._screen.tiles == 3
+    assert torch.get_num_threads() == before
+
+
+def test_screened_chunks_stay_within_the_score_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    rows: list[int] = []
+    topk = Screen.topk
+    monkeypatch.setattr(Screen, "topk", lambda self, queries, *a: rows.append(len(queries)) or topk(self, queries, *a))
+    vectors = np.random.default_rng(6).standard_normal((TILE, 8))
+    engine = Engine(vectors, device="cpu", screen=True, chunk_elements=40 * TILE)
+    engine.search("cosine", k=3, queries=engine.unit[:300])
+    assert max(rows) == 40 and sum(rows) == 300
 
 
 def test_the_screen_stays_out_where_it_cannot_help() -> None:

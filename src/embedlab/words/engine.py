@@ -41,7 +41,8 @@ _MIN_THREAD_ROWS = 8
 #: a session's searches with torch still to import (1.4–2.4 s here, which the faster products
 #: must win back).
 _SCREEN_WORK = {True: 2**32, False: 2**38}
-#: Query rows per screened chunk: a tile of their scores stays in cache.
+#: Most query rows per screened chunk (a tile of their scores stays in cache); the chunk's
+#: bfloat16 scores also stay within ``chunk_elements``.
 _SCREEN_ROWS = 256
 
 
@@ -496,7 +497,7 @@ class Engine:
                 chunk(slice(a, min(a + step, n_queries)), buffers)
 
         threads = min(cpu_threads() if self.device is None else 1, n_queries // _MIN_THREAD_ROWS)
-        step = _SCREEN_ROWS if screen is not None else max(1, step // max(threads, 1))
+        step = min(_SCREEN_ROWS, step) if screen is not None else max(1, step // max(threads, 1))
         starts: queue.SimpleQueue[int] = queue.SimpleQueue()
         for a in range(0, n_queries, step):
             starts.put(a)

@@ -27,11 +27,13 @@ _U = 2.0**-8  # bfloat16's unit roundoff
 def delta(dim: int) -> float:
     """Bound on the gap between a screened score and the float32 score of the same pair.
 
-    For rows of length at most one: rounding the two inputs to bfloat16 (2u + u², by
-    Cauchy-Schwarz, with u = 2⁻⁸), rounding the output (at most 2u, whatever the rounding mode)
-    and the float32 sums of ``dim`` terms on both sides (at most ``dim`` · 2⁻²⁴ each).
+    For rows of length at most one, with u = 2⁻⁸: rounding the two inputs to bfloat16 (2u + u²,
+    by Cauchy-Schwarz), rounding the output (2u times a score of at most (1 + u)², whatever
+    the rounding mode) and the float32 sums of ``dim`` terms on both sides (``dim`` · 2⁻²⁴
+    times at most (1 + u)² each): 4u + 5u² + 2 · ``dim`` · 2⁻²⁴ and smaller terms, inside the
+    slack of the terms written below.
     """
-    return 4 * _U + _U * _U + 2 * dim * 2.0**-24
+    return 4 * _U + 8 * _U * _U + 3 * dim * 2.0**-24
 
 
 #: Candidates per product: a tile of a few hundred query rows stays in the CPU's L2 and L3.
