@@ -2,8 +2,8 @@
 
 numpy's sorts, partitions and element-wise passes run on one core; splitting rows over these
 threads uses every core the process may run on. Work that mixes matrix products with such
-passes runs its products inside :func:`blas_in_caller`, so that each thread multiplies on its
-own core.
+passes runs its products inside :func:`blas_in_caller` (and torch's inside
+:func:`torch_in_caller`), so that each thread multiplies on its own core.
 """
 
 from __future__ import annotations
