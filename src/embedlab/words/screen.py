@@ -155,7 +155,7 @@ class Screen:
         if not done.any():
             return np.zeros((n, k), np.int64), np.zeros((n, k), np.float32), done
         starts = np.cumsum(counts) - counts
-        at = np.where(done, starts, 0)[:, None] + np.arange(k)  # rows not done read row 0's
+        at = np.where(done, starts, 0)[:, None] + np.arange(k)  # rows not done read any k entries
         return cols[at], exact[at], done
 
 
