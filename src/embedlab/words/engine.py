@@ -38,7 +38,7 @@ _RANK_ROWS = 4
 #: Fewest query rows per thread worth a thread of their own.
 _MIN_THREAD_ROWS = 8
 #: Multiply-adds from which the bfloat16 screen pays: in one search with torch loaded, and over
-#: a session's searches with torch still to import (1.4–2.4 s here, which the faster products
+#: a session's searches with torch still to import (1.4–4.2 s here, which the faster products
 #: must win back).
 _SCREEN_WORK = {True: 2**32, False: 2**38}
 #: Most query rows per screened chunk (a tile of their scores stays in cache); the chunk's
