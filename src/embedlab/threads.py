@@ -85,7 +85,8 @@ def blas_in_caller() -> Iterator[None]:
     BLAS libraries run a product on their own threads, which then spin for a while waiting
     for the next one, so a numpy pass right after a product shares the cores with them. When
     the caller spreads products over the pool's threads itself (:func:`on_threads`,
-    :func:`map_row_blocks`), one BLAS thread per call avoids that. The limit is process-wide while it lasts, as in scikit-learn's ``KMeans``.
+    :func:`map_row_blocks`), one BLAS thread per call avoids that. The limit is process-wide
+    while it lasts, as in scikit-learn's ``KMeans``.
     """
     global _BLAS
     from threadpoolctl import ThreadpoolController

@@ -23,7 +23,7 @@ from typing import Any, Literal
 import numpy as np
 
 from embedlab.threads import blas_in_caller, cpu_threads, on_threads, torch_in_caller
-from embedlab.words.screen import Screen
+from embedlab.words.screen import Screen, masked_entries
 
 __all__ = ["Engine", "SearchResult", "unit_rows", "METHODS"]
 
@@ -452,10 +452,8 @@ class Engine:
                 )
                 probes[rows] = part  # type: ignore[index]
             if exclude is not None and exclude.size:
-                ex = exclude[rows]
-                ok = ex >= 0
-                r = local[:, None].repeat(ex.shape[1], 1)[ok]
-                S[self._array(r), self._array(ex[ok])] = -np.inf
+                r, c = masked_entries(exclude[rows])
+                S[self._array(r), self._array(c)] = -np.inf
             gscore = None
             if gold is not None:
                 g = gold[rows]

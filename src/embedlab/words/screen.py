@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["TILE", "Screen", "delta"]
+__all__ = ["TILE", "Screen", "delta", "masked_entries"]
 
 _U = 2.0**-8  # bfloat16's unit roundoff
 
@@ -122,7 +122,7 @@ class Screen:
         whole = buffers[-2]
         scores, first, second = (b[:tiles, :n] for b in whole)
         keys = scores.view(torch.int16)
-        ex_rows, ex_cols = _masked(exclude)
+        ex_rows, ex_cols = masked_entries(exclude)
         ex_tile = ex_cols // TILE
         qb = torch.from_numpy(np.ascontiguousarray(queries, dtype=np.float32)).to(torch.bfloat16)
         for t in range(tiles):
@@ -159,8 +159,8 @@ class Screen:
         return cols[at], exact[at], done
 
 
-def _masked(exclude: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-    """Rows and candidate indices of the masked entries of ``exclude``."""
+def masked_entries(exclude: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Rows and candidate indices of the entries of ``exclude`` (``-1`` marks none)."""
     if exclude is None or not exclude.size:
         empty = np.zeros(0, np.int64)
         return empty, empty
