@@ -11,23 +11,51 @@ A component is written either as a bare name or as ``{name: ..., params: {...}}`
     metrics: [accuracy]
 
 Each component's params are validated against that plugin's params model when the
-configuration is loaded, so a typo fails before any work starts.
+configuration is loaded, so a typo fails before any work starts. Every problem of a file is
+reported at once, in one :class:`~embedlab.errors.ConfigError` that starts with the file and
+lists one ``key.path: problem`` item per problem, with the closest known names for an unknown
+key or component. :func:`embedlab.run` and :func:`embedlab.tune` add the checks of the
+``task``, ``train:``, ``study:`` and ``tune:`` blocks to the same list (see ``check``).
+
+Files are read defensively: a key given twice in one mapping is an error (YAML and JSON
+parsers silently keep the last one), YAML is read with a safe loader that also refuses a
+document that expands to more than :data:`MAX_YAML_NODES` values through aliases (a
+"billion laughs" alias bomb) or that refers to itself, and error messages are bounded.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pydantic
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from embedlab.errors import ConfigError, EmbedlabError
-from embedlab.params import describe_validation_error
+from embedlab.params import (
+    Problem,
+    Problems,
+    clip,
+    concrete,
+    describe_problems,
+    short_repr,
+    validation_problems,
+)
 
-__all__ = ["Component", "ExperimentConfig", "as_config", "load_config", "COMPONENT_KINDS"]
+__all__ = [
+    "COMPONENT_KINDS",
+    "MAX_YAML_NODES",
+    "Check",
+    "Component",
+    "ExperimentConfig",
+    "as_config",
+    "load_config",
+    "validate_config",
+]
 
 #: Which plugin kind each component field of :class:`ExperimentConfig` names.
 COMPONENT_KINDS: dict[str, str] = {
@@ -38,6 +66,10 @@ COMPONENT_KINDS: dict[str, str] = {
     "metrics": "metric",
     "tuner": "tuner",
 }
+#: Most values (mappings, lists and scalars, counting every alias as a copy) a YAML config may hold.
+MAX_YAML_NODES = 100_000
+#: A further check of a config's raw data: its problems as ``(key path, message)`` pairs.
+Check = Callable[[dict[str, Any]], list[Problem]]
 
 
 class Component(pydantic.BaseModel):
@@ -73,7 +105,9 @@ class ExperimentConfig(pydantic.BaseModel):
 
     name: str = Field("experiment", description="Names the run directory.")
     task: str | None = Field(None, description="Which job runs the components.")
-    seed: int = Field(0, description="Seed for every random number generator.")
+    seed: int = Field(
+        0, ge=0, le=2**32 - 1, description="Seed for every random number generator (0 to 2**32 - 1)."
+    )
     dataset: Component | None = None
     backend: Component | None = None
     loss: Component | None = None
@@ -89,66 +123,235 @@ class ExperimentConfig(pydantic.BaseModel):
         default_factory=list, description="Experiments run one after another as sections of one run."
     )
 
-    @model_validator(mode="after")
-    def _validate_components(self) -> ExperimentConfig:
-        from embedlab.registry import get, validate_params
+    @field_validator("dataset", "backend", "loss", "miner", "tuner")
+    @classmethod
+    def _known_component(cls, component: Component | None, info: ValidationInfo) -> Component | None:
+        if component is not None:
+            _raise(_component_problems(component, COMPONENT_KINDS[str(info.field_name)]))
+        return component
 
-        for field, kind in COMPONENT_KINDS.items():
-            value = getattr(self, field)
-            items = value if isinstance(value, list) else [value]
-            for index, component in enumerate(items):
-                if component is None:
-                    continue
-                where = f"{field}[{index}]" if isinstance(value, list) else field
-                names = _names(component.name, where)
-                try:
-                    for name in names:
-                        validate_params(get(kind, name), _concrete(component.params), where)
-                except EmbedlabError as exc:
-                    raise ValueError(str(exc) if str(exc).startswith(where) else f"{where}: {exc}") from None
-        return self
+    @field_validator("metrics")
+    @classmethod
+    def _known_metrics(cls, metrics: list[Component]) -> list[Component]:
+        _raise(
+            [((i, *loc), msg) for i, c in enumerate(metrics) for loc, msg in _component_problems(c, "metric")]
+        )
+        return metrics
+
+    @field_validator("parts")
+    @classmethod
+    def _distinct_part_names(cls, parts: list[ExperimentConfig]) -> list[ExperimentConfig]:
+        names = [part.name for part in parts]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            _raise([((), f"parts must have distinct names; repeated: {', '.join(repeated)}")])
+        return parts
 
 
-def _names(name: str | dict[str, Any], where: str) -> list[str]:
-    """The component names a config allows: one name, or every option of a choice of names."""
+def _raise(problems: list[Problem]) -> None:
+    if problems:
+        raise Problems(problems)
+
+
+def _names(name: str | dict[str, Any]) -> list[str] | None:
+    """The component names a config allows: one name, or every option of a choice of names.
+
+    ``None`` when ``name`` is neither.
+    """
     if isinstance(name, str):
         return [name]
     options = name.get("choice", name.get("grid")) if set(name) in ({"choice"}, {"grid"}) else None
     if not isinstance(options, list) or not options or not all(isinstance(o, str) for o in options):
-        raise ValueError(
-            f"{where}.name: a component name is a string or {{choice: [name, ...]}}; got {name!r}"
-        )
+        return None
     return options
 
 
-def _concrete(params: dict[str, Any]) -> dict[str, Any]:
-    """Drop search-space specs, which the tuner validates when it samples them."""
-    from embedlab.tuning.space import is_search_space
+def _component_problems(component: Component, kind: str) -> list[Problem]:
+    """Check a component against the registry: known names, and params its params model accepts.
 
-    return {k: v for k, v in params.items() if not is_search_space(v)}
+    Returns
+    -------
+    list of Problem
+        Relative to the component: ``()`` for an unknown name (with the closest registered
+        names), ``("params", key, ...)`` for a bad parameter. Search-space specs in
+        ``params`` are left for the tuner.
+    """
+    from embedlab.registry import get
+
+    names = _names(component.name)
+    if names is None:
+        got = short_repr(component.name)
+        return [(("name",), f"a component name is a string or {{choice: [name, ...]}}; got {got}")]
+    params = concrete(component.params)
+    problems: list[Problem] = []
+    for name in names:
+        try:
+            model = get(kind, name).params
+        except EmbedlabError as exc:
+            problems.append(((), str(exc)))
+            continue
+        try:
+            model.model_validate(params)
+        except pydantic.ValidationError as exc:
+            which = f" ({kind} {name!r})" if len(names) > 1 else ""
+            problems += [(("params", *loc), msg + which) for loc, msg in validation_problems(exc, model)]
+    return problems
 
 
-def _read(path: Path) -> Any:
-    suffix = path.suffix.lower()
-    text = path.read_text(encoding="utf-8")
+def validate_config(data: Any, source: str | None = None, check: Check | None = None) -> ExperimentConfig:
+    """Validate raw config data, collecting every problem before raising.
+
+    Parameters
+    ----------
+    data
+        The parsed file: a mapping of keys to values.
+    source
+        The file it came from, which starts every error message.
+    check
+        Further checks of the raw data (a job's blocks, say), whose problems join the list.
+
+    Raises
+    ------
+    ConfigError
+        One error listing every problem, each under its key path.
+    """
+    if not isinstance(data, dict):
+        got = "the file is empty" if data is None else f"got {type(data).__name__} {short_repr(data)}"
+        raise ConfigError(
+            describe_problems([((), f"the top level must be a mapping of keys to values; {got}")], source)
+        )
+    problems: list[Problem] = []
+    config = None
+    try:
+        config = ExperimentConfig.model_validate(data)
+    except pydantic.ValidationError as exc:
+        problems += validation_problems(exc, ExperimentConfig)
+    if check is not None:
+        problems += check(data)
+    if problems or config is None:
+        raise ConfigError(describe_problems(problems, source))
+    return config
+
+
+@functools.cache
+def _yaml_loader() -> type:
+    """A safe YAML loader that refuses duplicate keys, self-references and alias bombs."""
+    import yaml
+
+    class StrictLoader(yaml.SafeLoader):
+        def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+            lines: dict[Any, int] = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue  # `<<: *base` overrides on purpose
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    first = lines.get(key)
+                except TypeError:
+                    continue  # an unhashable key: the base class explains it
+                line = key_node.start_mark.line + 1
+                if first is not None:
+                    raise ConfigError(
+                        f"line {line}: duplicate key {short_repr(key)} (first on line {first}); keep one"
+                    )
+                lines[key] = line
+            return super().construct_mapping(node, deep=deep)
+
+        def get_single_data(self) -> Any:
+            node = self.get_single_node()
+            if node is None:
+                return None
+            _check_expansion(node)
+            return self.construct_document(node)
+
+    return StrictLoader
+
+
+def _check_expansion(root: Any) -> None:
+    """Refuse a YAML graph that aliases expand beyond :data:`MAX_YAML_NODES` values, or a cycle."""
+
+    def children(node: Any) -> list[Any]:
+        if isinstance(node.value, list):
+            return [c for item in node.value for c in (item if isinstance(item, tuple) else (item,))]
+        return []
+
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        if finished:
+            open_nodes.discard(id(node))
+            sizes[id(node)] = min(MAX_YAML_NODES + 1, 1 + sum(sizes[id(c)] for c in children(node)))
+            continue
+        if id(node) in sizes:
+            continue
+        if id(node) in open_nodes:
+            raise ConfigError(f"line {node.start_mark.line + 1}: an alias refers to the value that holds it")
+        open_nodes.add(id(node))
+        stack.append((node, True))
+        stack.extend((c, False) for c in children(node) if id(c) not in sizes)
+    if sizes[id(root)] > MAX_YAML_NODES:
+        raise ConfigError(
+            f"the document expands to more than {MAX_YAML_NODES:,} values through aliases "
+            "(an alias bomb?); write the values out or use fewer aliases (*name)"
+        )
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``object_pairs_hook`` for :func:`json.loads` that refuses a key given twice."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ConfigError(f"duplicate key {short_repr(key)} in one object; keep one")
+        out[key] = value
+    return out
+
+
+def _parse(text: str, suffix: str) -> Any:
     if suffix in {".yaml", ".yml"}:
         import yaml
 
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_yaml_loader())  # noqa: S506 - a SafeLoader subclass
     if suffix == ".json":
-        return json.loads(text)
-    if suffix == ".toml":
-        return tomllib.loads(text)
-    raise ConfigError(f"{path}: unsupported config format {suffix!r}; use .yaml, .yml, .json or .toml")
+        return json.loads(text, object_pairs_hook=_unique_keys)
+    return tomllib.loads(text)
 
 
-def load_config(path: str | Path) -> ExperimentConfig:
+def _read(path: Path) -> Any:
+    """Parse a config file; every failure is a :class:`ConfigError` naming the file."""
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such config file" + (" (it is a folder)" if path.is_dir() else ""))
+    suffix = path.suffix.lower()
+    if suffix not in {".yaml", ".yml", ".json", ".toml"}:
+        raise ConfigError(f"{path}: unsupported config format {suffix!r}; use .yaml, .yml, .json or .toml")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read it: {exc.strerror or exc}") from None
+    try:
+        return _parse(text, suffix)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 - every parser has its own error type
+        twice = " (a key or table given twice: keep one)" if "Cannot overwrite" in str(exc) else ""
+        raise ConfigError(f"{path}: cannot parse: {clip(str(exc))}{twice}") from None
+
+
+def load_config(path: str | Path, check: Check | None = None) -> ExperimentConfig:
     """Read and validate an experiment configuration.
 
     Parameters
     ----------
     path
-        A ``.yaml``/``.yml`` (read with ``yaml.safe_load``), ``.json`` or ``.toml`` file.
+        A ``.yaml``/``.yml`` (read with a safe loader), ``.json`` or ``.toml`` file.
+    check
+        Further checks whose problems are reported with the file's own (see
+        :func:`validate_config`).
 
     Returns
     -------
@@ -157,38 +360,34 @@ def load_config(path: str | Path) -> ExperimentConfig:
     Raises
     ------
     ConfigError
-        Naming the file, the key path and the reason.
+        Naming the file, then every problem: its key path and the reason.
     """
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"{path}: no such config file")
-    try:
-        data = _read(path)
-    except ConfigError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - every parser has its own error type
-        raise ConfigError(f"{path}: cannot parse: {exc}") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: the top level must be a mapping of keys to values")
-    try:
-        return ExperimentConfig.model_validate(data)
-    except pydantic.ValidationError as exc:
-        raise ConfigError(f"{path}: {describe_validation_error(exc, ExperimentConfig)}") from None
+    return validate_config(_read(path), str(path), check)
 
 
-def as_config(config_or_path: ExperimentConfig | dict[str, Any] | str | Path) -> ExperimentConfig:
+def as_config(
+    config_or_path: ExperimentConfig | dict[str, Any] | str | Path, check: Check | None = None
+) -> ExperimentConfig:
     """Return an :class:`ExperimentConfig` from a config, a dict, or a file path.
+
+    Parameters
+    ----------
+    config_or_path
+        What to validate. A config is returned as it is once ``check`` passes.
+    check
+        Further checks of the raw data (see :func:`validate_config`).
 
     Raises
     ------
     ConfigError
-        If a dict or file does not validate.
+        If a dict or file does not validate, or ``check`` finds a problem.
     """
     if isinstance(config_or_path, ExperimentConfig):
+        problems = check(config_or_path.model_dump()) if check is not None else []
+        if problems:
+            raise ConfigError(describe_problems(problems))
         return config_or_path
     if isinstance(config_or_path, dict):
-        try:
-            return ExperimentConfig.model_validate(config_or_path)
-        except pydantic.ValidationError as exc:
-            raise ConfigError(describe_validation_error(exc, ExperimentConfig)) from None
-    return load_config(config_or_path)
+        return validate_config(config_or_path, None, check)
+    return load_config(config_or_path, check)

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from embedlab.errors import ConfigError
+from embedlab.params import SPACE_KINDS, is_search_space
 
 if TYPE_CHECKING:
     from embedlab.config import ExperimentConfig
@@ -47,17 +48,8 @@ __all__ = [
     "to_ray",
 ]
 
-SPACE_KINDS = frozenset({"int", "choice", "uniform", "loguniform", "grid"})
 #: Component fields of an experiment config whose ``params`` may hold specs.
 _COMPONENT_FIELDS = ("dataset", "backend", "loss", "miner")
-
-
-def is_search_space(value: Any) -> bool:
-    """Return whether ``value`` is a search-space spec rather than a concrete value."""
-    if not isinstance(value, dict):
-        return False
-    keys = set(value)
-    return len(keys & SPACE_KINDS) == 1 and keys <= SPACE_KINDS | {"step"}
 
 
 def _looks_like_spec(value: Any) -> bool:

@@ -13,7 +13,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from embedlab.errors import ConfigError
-from embedlab.params import Params, validate_section
+from embedlab.params import (
+    Params,
+    Problem,
+    concrete,
+    did_you_mean,
+    section_problems,
+    short_repr,
+    validate_section,
+)
 from embedlab.tuning.space import apply_params
 
 if TYPE_CHECKING:
@@ -21,16 +29,43 @@ if TYPE_CHECKING:
     from embedlab.tuning.base import Report
 
 __all__ = [
+    "CLASSIFICATION_REPORTS",
+    "METRIC_LEARNING_REPORTS",
     "TASKS",
     "ExperimentTrainable",
     "FittedClassifier",
     "Task",
+    "check_task",
+    "metric_problem",
     "fit_classification",
     "get_task",
     "run_classification",
     "run_metric_learning",
+    "train_problems",
     "validate_train",
 ]
+
+
+#: What ``task: classification`` reports each epoch (``val_*``: with a ``val`` or ``test`` split).
+CLASSIFICATION_REPORTS = (
+    "epoch",
+    "train_loss",
+    "train_accuracy",
+    "val_loss",
+    "val_accuracy",
+    "epoch_time_s",
+    "train_time_s",
+    "n_params",
+)
+#: What ``task: metric-learning`` reports each epoch (``val_*``: with a ``val`` split).
+METRIC_LEARNING_REPORTS = (
+    "epoch",
+    "train_loss",
+    "val_loss",
+    "val_precision_at_1",
+    "epoch_time_s",
+    "train_time_s",
+)
 
 
 @dataclass
@@ -59,9 +94,9 @@ def fit_classification(
     epochs
         Epochs to train, overriding ``train.epochs``.
     report
-        Called after every epoch with ``epoch``, ``train_loss``, ``train_accuracy``,
-        ``val_loss``, ``val_accuracy``, ``epoch_time_s``, ``train_time_s`` (cumulative)
-        and ``n_params``.
+        Called after every epoch with the names in :data:`CLASSIFICATION_REPORTS`:
+        ``epoch``, ``train_loss``, ``train_accuracy``, ``val_loss``, ``val_accuracy``,
+        ``epoch_time_s``, ``train_time_s`` (cumulative) and ``n_params``.
     progress
         Show a progress bar over epochs.
     """
@@ -142,9 +177,9 @@ def run_metric_learning(
 ) -> dict[str, float]:
     """Train a metric-learning experiment with :class:`~embedlab.learn.MetricLearner` for ``epochs`` epochs.
 
-    ``report`` is called after every epoch with ``epoch``, ``train_loss``, ``val_loss``,
-    ``val_precision_at_1`` (validation queries against the training embeddings),
-    ``epoch_time_s`` and ``train_time_s`` (cumulative). With ``evaluate_test`` the ``test``
+    ``report`` is called after every epoch with the names in :data:`METRIC_LEARNING_REPORTS`:
+    ``epoch``, ``train_loss``, ``val_loss``, ``val_precision_at_1`` (validation queries
+    against the training embeddings), ``epoch_time_s`` and ``train_time_s`` (cumulative). With ``evaluate_test`` the ``test``
     split is scored the same way (``test_precision_at_1``, ``test_map_at_r``).
     """
     from embedlab.learn.estimator import MetricLearner
@@ -200,12 +235,41 @@ def validate_train(model: type[Params], train: dict[str, Any]) -> Any:
     return validate_section(model, train, "train")
 
 
+def train_problems(data: dict[str, Any]) -> list[Problem]:
+    """Check a raw config's ``task`` (one that trains) and its ``train:`` block, without raising.
+
+    Search-space specs in ``train`` are left to :func:`~embedlab.tuning.api.check_space`.
+    :func:`embedlab.tune` runs this when it loads the config, so that these problems are
+    listed with every other problem of the file.
+
+    Returns
+    -------
+    list of Problem
+        ``(key path, message)`` pairs: an unknown task with the closest names, or each bad
+        field of ``train``.
+    """
+    task, train = data.get("task"), data.get("train", {})
+    if not isinstance(task, str) and task is not None:
+        return []  # not a name: the config's own validation reports it
+    if task not in TASKS:
+        known = f"(tasks that train: {', '.join(sorted(TASKS))})"
+        if task is None:
+            return [(("task",), f"missing; set it to the task to run {known}")]
+        return [(("task",), f"{short_repr(task)} cannot be tuned {known}{did_you_mean(task, TASKS)}")]
+    if not isinstance(train, dict):
+        return []
+    return section_problems(TASKS[task].settings_model(), concrete(train), ("train",))
+
+
 @dataclass(frozen=True)
 class Task:
-    """How one ``task`` trains: its run function and its ``train:`` settings model."""
+    """How one ``task`` trains: its run function, its ``train:`` settings model, and the
+    metrics its ``report`` callback emits each epoch (what ``tune.metric`` may name)."""
 
     run: Callable[..., dict[str, float]]
     settings: str  # "module:attr" of the settings model, imported on use
+    reports: tuple[str, ...]
+    needs: tuple[str, ...]  # the config's components every trial builds
 
     def settings_model(self) -> type[Params]:
         """Import and return the ``train:`` settings model."""
@@ -216,8 +280,18 @@ class Task:
 
 
 TASKS: dict[str, Task] = {
-    "classification": Task(run_classification, "embedlab.learn.classifier:ClassifierTrainSettings"),
-    "metric-learning": Task(run_metric_learning, "embedlab.learn.params:MetricLearnerSettings"),
+    "classification": Task(
+        run_classification,
+        "embedlab.learn.classifier:ClassifierTrainSettings",
+        CLASSIFICATION_REPORTS,
+        ("dataset", "backend"),
+    ),
+    "metric-learning": Task(
+        run_metric_learning,
+        "embedlab.learn.params:MetricLearnerSettings",
+        METRIC_LEARNING_REPORTS,
+        ("dataset",),
+    ),
 }
 
 
@@ -232,6 +306,38 @@ def get_task(name: str | None) -> Task:
     if name not in TASKS:
         raise ConfigError(f"task {name!r} cannot be tuned; set task to one of: {', '.join(sorted(TASKS))}")
     return TASKS[name]
+
+
+def metric_problem(task: str | None, metric: str) -> str | None:
+    """Why ``tune.metric`` cannot score a search of ``task``, or ``None`` when the task reports it."""
+    reports = get_task(task).reports
+    if metric in reports:
+        return None
+    return (
+        f"{metric!r} is not reported by task {task!r}, so no trial could be scored"
+        f"{did_you_mean(metric, reports)} Task {task!r} reports: {', '.join(reports)}."
+    )
+
+
+def check_task(config: ExperimentConfig, metric: str) -> None:
+    """Refuse, before any trial starts, a config every trial of its task would fail on.
+
+    Raises
+    ------
+    ConfigError
+        For a component the task needs that the config lacks, or a ``tune.metric`` the task
+        never reports (naming the metric, the task, the closest reported names and all of them).
+    """
+    task = config.task
+    missing = [name for name in get_task(task).needs if getattr(config, name, None) is None]
+    if missing:
+        raise ConfigError(
+            f"task {task!r} needs {' and '.join(map(repr, missing))} in the config (every trial builds "
+            "them); add them, as examples/tune_mlp.yaml does"
+        )
+    problem = metric_problem(task, metric)
+    if problem:
+        raise ConfigError(f"tune.metric {problem}")
 
 
 class ExperimentTrainable:

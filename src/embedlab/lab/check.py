@@ -1,0 +1,119 @@
+"""The whole-config check of :func:`embedlab.run`, done before a run directory exists.
+
+Besides what :func:`embedlab.load_config` checks (every key, every component and its
+params), each experiment that runs (the config itself, or each of its ``parts``) must name a
+``task`` some job runs, and its ``train:``, ``study:`` and (for a search) ``tune:`` blocks
+must fit that task's models. Every problem of every part is listed in one
+:class:`~embedlab.errors.ConfigError`.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+import pydantic
+
+from embedlab.config import COMPONENT_KINDS, ExperimentConfig, as_config
+from embedlab.errors import ConfigError
+from embedlab.lab.jobs import JOBS, SEARCH
+from embedlab.params import Params, Problem, did_you_mean, section_problems, short_repr
+from embedlab.tuning.settings import TuneSettings
+from embedlab.tuning.space import find_spaces
+from embedlab.tuning.tasks import TASKS, metric_problem, train_problems
+
+__all__ = ["check_config", "run_problems"]
+
+#: The fields that may hold a search-space spec, and so decide whether a search runs.
+_SPEC_FIELDS = (*COMPONENT_KINDS, "train")
+
+
+def check_config(config_or_path: ExperimentConfig | dict[str, Any] | str | Path) -> ExperimentConfig:
+    """Load and validate an experiment for :func:`embedlab.run`, listing every problem at once.
+
+    Raises
+    ------
+    ConfigError
+        Starting with the file (when one is given), then one ``key.path: problem`` item per
+        problem of any part: keys, components, ``task``, ``train``, ``study``, ``tune``.
+    """
+    return as_config(config_or_path, check=run_problems)
+
+
+def run_problems(data: dict[str, Any]) -> list[Problem]:
+    """The problems of the jobs a raw config runs: the config itself, or each of its ``parts``."""
+    parts = data.get("parts")
+    if not isinstance(parts, list) or not parts:
+        return _job_problems(data)
+    problems: list[Problem] = []
+    for index, part in enumerate(parts):
+        if not isinstance(part, dict):
+            continue  # the config's own validation reports it
+        if part.get("parts"):
+            problems.append((("parts", index, "parts"), "a part cannot have parts; list them all at the top"))
+            continue
+        problems += [(("parts", index, *loc), msg) for loc, msg in _job_problems(part)]
+    return problems
+
+
+@functools.cache
+def _structure(field: str) -> pydantic.TypeAdapter[Any]:
+    """The shape of one config field, without the registry checks of :class:`ExperimentConfig`."""
+    return pydantic.TypeAdapter(ExperimentConfig.model_fields[field].annotation)
+
+
+def _declares_search(block: dict[str, Any]) -> tuple[bool | None, list[Problem]]:
+    """Whether an experiment searches (it holds a search-space spec); ``None`` when that is unknown.
+
+    Unknown means a field that may hold a spec is malformed; the config's own validation
+    reports it. Unknown component names do not matter here.
+    """
+    try:
+        fields = {k: _structure(k).validate_python(block[k]) for k in _SPEC_FIELDS if k in block}
+    except pydantic.ValidationError:
+        return None, []
+    try:
+        return bool(find_spaces(ExperimentConfig.model_construct(**fields))), []
+    except ConfigError as exc:  # a malformed spec; its message starts with its path
+        return True, [((), str(exc))]
+
+
+def _job_problems(block: dict[str, Any]) -> list[Problem]:
+    """The problems of one experiment's ``task``, ``train``, ``study`` and ``tune`` blocks."""
+    task = block.get("task")
+    if not isinstance(task, str) and task is not None:
+        return []  # the config's own validation reports it
+    search, problems = _declares_search(block)
+    if search or task in TASKS:
+        problems += train_problems(block)
+    elif task not in JOBS:
+        known = f"(tasks: {', '.join(sorted(JOBS))})"
+        problems.append(
+            (("task",), f"missing; set it to the task to run {known}")
+            if task is None
+            else (("task",), f"unknown task {short_repr(task)} {known}{did_you_mean(task, JOBS)}")
+        )
+    options: type[Params] | None = SEARCH.options if search else None
+    if search is False and task in JOBS:
+        options = JOBS[task].options
+    problems += _block_problems(options, block, "study")
+    if search:
+        tune_problems = _block_problems(TuneSettings, block, "tune")
+        problems += tune_problems or _metric_problems(task, block.get("tune", {}))
+    return problems
+
+
+def _metric_problems(task: str | None, tune: dict[str, Any]) -> list[Problem]:
+    """A ``tune.metric`` the task never reports, so that no trial of the search could be scored."""
+    if task not in TASKS:
+        return []  # the task's own problem is reported
+    problem = metric_problem(task, TuneSettings.model_validate(tune).metric)
+    return [(("tune", "metric"), problem)] if problem else []
+
+
+def _block_problems(model: type[Params] | None, block: dict[str, Any], key: str) -> list[Problem]:
+    value = block.get(key, {})
+    if model is None or not isinstance(value, dict):
+        return []
+    return section_problems(model, value, (key,))
