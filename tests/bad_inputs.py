@@ -21,7 +21,7 @@ from click.testing import CliRunner, Result
 
 from embedlab.errors import EmbedlabError
 
-__all__ = ["api_error", "cli_error", "files_under", "writes_confined_to"]
+__all__ = ["api_error", "cli_error", "files_under", "typed_cli_error", "writes_confined_to"]
 
 
 def files_under(root: Path) -> set[Path]:
@@ -90,6 +90,35 @@ def cli_error(
     assert len(errors) == 1, f"expected one error line, got:\n{output}"
     for name in [names] if isinstance(names, str) else names:
         assert name in errors[0], f"{name!r} not named in: {errors[0]}"
+    return result
+
+
+def typed_cli_error(
+    error: type[EmbedlabError],
+    args: Sequence[str],
+    cwd: Path,
+    names: str | Sequence[str],
+    allowed: Sequence[str | Path] = (),
+    env: dict[str, str] | None = None,
+) -> Result:
+    """:func:`cli_error`, then the same command with ``--debug``, which must raise ``error``.
+
+    Returns
+    -------
+    click.testing.Result
+        The first run's, for further checks.
+    """
+    from embedlab.cli import main
+
+    result = cli_error(args, cwd, names, allowed, env)
+    previous = Path.cwd()
+    os.chdir(cwd)
+    try:
+        with writes_confined_to(cwd, allowed):
+            debug = CliRunner().invoke(main, ["--debug", *args], env=env, catch_exceptions=True)
+    finally:
+        os.chdir(previous)
+    assert isinstance(debug.exception, error), f"{debug.exception!r} is not a {error.__name__}"
     return result
 
 

@@ -51,3 +51,34 @@ def test_user_error_is_one_line_exit_2(tmp_path, monkeypatch):
 
 def _raise_config_error(kind=None):
     raise embedlab.ConfigError("broken on purpose")
+
+
+def test_os_error_about_a_file_is_one_line_exit_2(monkeypatch):
+    def denied(kind=None):
+        raise PermissionError(13, "Permission denied", "/data/locked.csv")
+
+    monkeypatch.setattr(embedlab.cli.embedlab, "plugins", denied)
+    result = CliRunner().invoke(main, ["plugins"])
+    assert result.exit_code == 2
+    assert result.output.splitlines() == [
+        "embedlab: error: cannot access '/data/locked.csv': Permission denied; check the path and its permissions"
+    ]
+    assert isinstance(CliRunner().invoke(main, ["--debug", "plugins"]).exception, PermissionError)
+
+
+def test_os_error_without_a_file_is_a_bug_and_keeps_its_traceback(monkeypatch):
+    def broken(kind=None):
+        raise OSError("no file involved")
+
+    monkeypatch.setattr(embedlab.cli.embedlab, "plugins", broken)
+    result = CliRunner().invoke(main, ["plugins"])
+    assert result.exit_code == 1 and isinstance(result.exception, OSError)
+
+
+def test_a_multi_line_message_is_printed_as_one_line(monkeypatch):
+    def parse_error(kind=None):
+        raise embedlab.ConfigError("c.yaml: cannot parse: while parsing\n  in line 2\n\n    ^\n")
+
+    monkeypatch.setattr(embedlab.cli.embedlab, "plugins", parse_error)
+    result = CliRunner().invoke(main, ["plugins"])
+    assert result.output == "embedlab: error: c.yaml: cannot parse: while parsing in line 2 ^\n"

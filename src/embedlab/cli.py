@@ -1,7 +1,8 @@
 """The ``embedlab`` command.
 
-User errors (any :class:`embedlab.EmbedlabError`) print one line on stderr and exit with
-code 2; ``embedlab --debug ...`` shows the traceback instead.
+User errors (any :class:`embedlab.EmbedlabError`, and an :class:`OSError` about a named file,
+such as a permission denied) print one line on stderr and exit with code 2;
+``embedlab --debug ...`` shows the traceback instead.
 """
 
 from __future__ import annotations
@@ -45,11 +46,29 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except EmbedlabError as exc:
-            if ctx.find_root().params.get("debug"):
+        except (EmbedlabError, OSError) as exc:
+            message = _user_error(exc)
+            if message is None or ctx.find_root().params.get("debug"):
                 raise
-            click.echo(f"embedlab: error: {exc}", err=True)
+            click.echo(f"embedlab: error: {message}", err=True)
             sys.exit(2)
+
+
+def _user_error(exc: BaseException) -> str | None:
+    """The one-line message of a user error, or ``None`` for an error that is a bug.
+
+    An :class:`OSError` naming a file (permission denied, is a directory, disk full) is the
+    user's to fix, whichever code hit it; one without a file name is not.
+    """
+    if isinstance(exc, OSError) and not isinstance(exc, EmbedlabError):
+        if exc.filename is None:
+            return None
+        text = (
+            f"cannot access {str(exc.filename)!r}: {exc.strerror or exc}; check the path and its permissions"
+        )
+    else:
+        text = str(exc)
+    return " ".join(line.strip() for line in text.splitlines() if line.strip())
 
 
 @click.group(cls=_Group)

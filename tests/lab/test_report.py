@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 
 import matplotlib.pyplot as plt
 
@@ -60,3 +61,34 @@ def test_metric_tables_layouts():
     assert tables[1] == (["trials", "units", "acc"], [["0", "16", "0.8"], ["1", "32", "0.9"]])
     assert "nan" in render_markdown("t", {"s": {"auc": float("nan")}}, {})
     assert "| note | a \\| b |" in render_markdown("t", {"s": {"note": "a | b"}}, {})
+
+
+def test_markdown_names_and_values_cannot_become_live_markup():
+    metrics = {
+        "<script>alert(1)</script>": {
+            "](javascript:alert(1))": "x",
+            "note": "two\nlines | and a [link](http://x)",
+            "`code`": "<img src=x onerror=alert(1)>",
+        }
+    }
+    md = render_markdown("t <b>", metrics, {"<script>alert(1)</script>": ["figures/a (1).png"]})
+    assert "<" not in md.replace("\\<", "") and "[" not in md.replace("\\[", "").replace("![", "")
+    assert "](javascript:" not in md.replace("\\]", "") and "\\](javascript:alert(1))" in md
+    rows = [line for line in md.splitlines() if line.startswith("| ")]
+    assert all(len(re.findall(r"(?<!\\)\|", row)) == 3 for row in rows), rows  # two cells per row
+    assert "| note | two lines \\| and a \\[link\\](http://x) |" in md
+    assert "(figures/a%20%281%29.png)" in md
+
+
+def test_resume_picks_the_newest_run_of_exactly_this_name(tmp_path):
+    for name in (
+        "exp-20260101-000000",
+        "exp-20260101-000000-2",
+        "exp-20260101-000000-10",
+        "exp-b-20270101-000000",
+    ):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "config.json").write_text("{}")
+    (tmp_path / "exp-20280101-000000").mkdir()  # no config.json: never started
+    assert RunDirectory.latest(tmp_path, "exp").path.name == "exp-20260101-000000-10"
+    assert RunDirectory.latest(tmp_path, "exp-b").path.name == "exp-b-20270101-000000"

@@ -97,3 +97,15 @@ def test_csv_of_named_hard_labels_in_splits(tmp_path):
     assert list(reports) == ["train", "test"]
     assert reports["train"].class_names == ("bcc", "mel", "nv")
     assert reports["train"].recall["mel"] == 0.0 and reports["test"].recall["bcc"] == 1.0
+
+
+def test_hostile_class_names_stay_text_in_report_md(tmp_path, predictions):
+    y, proba, _ = predictions
+    names = ["<script>alert(1)</script>", "[x](javascript:alert(1))", "a|b"]
+    frame = pd.DataFrame(proba, columns=names)
+    frame.insert(0, "label", y)
+    frame.to_csv(tmp_path / "hostile.csv", index=False)
+    evaluate_file(tmp_path / "hostile.csv", tmp_path / "out", formats=("md",), figures=False)
+    md = (tmp_path / "out" / "report.md").read_text()
+    assert "<script>" not in md and "](javascript:" not in md.replace("\\]", "")
+    assert "\\<script\\>alert(1)\\</script\\>" in md and "a\\|b" in md

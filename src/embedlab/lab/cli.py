@@ -1,4 +1,4 @@
-"""``embedlab run CONFIG [--out DIR] [--resume]``."""
+"""``embedlab run CONFIG [--out DIR] [--resume [--force-new]]``."""
 
 from __future__ import annotations
 
@@ -19,7 +19,12 @@ __all__ = ["run_command"]
     help="Folder that holds run directories.",
 )
 @click.option("--resume", is_flag=True, help="Continue the newest run of this config from its checkpoints.")
-def run_command(config: Path, out: Path, resume: bool) -> None:
+@click.option(
+    "--force-new",
+    is_flag=True,
+    help="With --resume: if the config changed since that run, start a new run instead of refusing.",
+)
+def run_command(config: Path, out: Path, resume: bool, force_new: bool) -> None:
     """Run the experiment CONFIG and write a run directory with report.html."""
     import logging
 
@@ -27,5 +32,5 @@ def run_command(config: Path, out: Path, resume: bool) -> None:
 
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     logging.getLogger("embedlab.lab").setLevel(logging.INFO)
-    result = run(config, out, resume=resume)
+    result = run(config, out, resume=resume, force_new=force_new)
     click.echo(f"report: {result.report}")

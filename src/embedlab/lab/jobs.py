@@ -12,9 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from embedlab.errors import ConfigError
+from embedlab.io import safe_name
 from embedlab.params import Params, validate_section
 
 if TYPE_CHECKING:
@@ -56,11 +57,24 @@ def study_options(model: type[Params], config: ExperimentConfig) -> Any:
     return validate_section(model, config.study, "study")
 
 
+def file_name_keys(names: Any) -> Any:
+    """Check that every name (list items, or mapping keys) is a safe file-name part: they name figure files.
+
+    The config error this raises is reported under the field's key path (``study.arrows``).
+    """
+    what = "key" if isinstance(names, dict) else "entry"
+    for name in names:
+        safe_name(name, what)
+    return names
+
+
 class ClassificationStudy(Params):
     """``study:`` options of a classification run (Study 3)."""
 
     splits: list[str] = Field(["train", "val", "test"], description="Splits to report, side by side.")
     recall_target: float = Field(0.8, gt=0, le=1, description="Classes below this recall are flagged.")
+
+    _check_splits = field_validator("splits")(file_name_keys)
 
 
 def classification_job(
@@ -137,7 +151,7 @@ def metric_learning_job(
     train = dataset["train"]
     val = dataset.splits.get("val")
     model = MetricLearner.from_config(config)
-    model.set_params(checkpoint_dir=run.checkpoints / section, resume=resume)
+    model.set_params(checkpoint_dir=run.checkpoints / safe_name(section, "section"), resume=resume)
     model.fit(train.X, train.y, *((val.X, val.y) if val is not None else ()))
     reference = model.transform(train.X)
     scores = {}
@@ -220,7 +234,7 @@ class WordsStudy(Params):
             "gender": [("actor", "actress"), ("king", "queen"), ("man", "woman"), ("boy", "girl")],
             "plural": [("car", "cars"), ("house", "houses"), ("city", "cities"), ("farm", "farms")],
         },
-        description="Named sets of (from, to) pairs drawn as arrows.",
+        description="Named sets of (from, to) pairs drawn as arrows; each name is part of a figure file name.",
     )
     groups: dict[str, list[str]] = Field(
         {
@@ -235,6 +249,8 @@ class WordsStudy(Params):
         description="``(a, b, c, expected)`` of an analogy to explain.",
     )
     evaluate: bool = Field(True, description="Score the Google analogy set and WordSim353 / SimLex-999.")
+
+    _check_arrows = field_validator("arrows")(file_name_keys)
 
 
 def words_job(

@@ -1,16 +1,32 @@
-"""Run reports: ``report.md`` and a self-contained ``report.html`` (figures embedded, no network)."""
+"""Run reports: ``report.md`` and a self-contained ``report.html`` (figures embedded, no network).
+
+Every name and value in a report comes from input (a config, a data file, a ``metrics.json``
+on disk), so both renderers escape it: HTML through :func:`html.escape`, Markdown through
+:func:`embedlab.io.escape_markdown`. Only figure files inside the run directory are embedded
+or linked.
+"""
 
 from __future__ import annotations
 
 import base64
 import html
+import logging
 import math
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
-from embedlab.io import atomic_write
+from embedlab.io import atomic_write, escape_markdown, within
 
-__all__ = ["metric_tables", "render_html", "render_markdown", "write_reports"]
+__all__ = [
+    "embeddable_figures",
+    "metric_tables",
+    "render_html",
+    "render_markdown",
+    "write_reports",
+]
+
+logger = logging.getLogger(__name__)
 
 
 def _fmt(value: Any) -> str:
@@ -49,18 +65,38 @@ def metric_tables(values: dict[str, Any]) -> list[tuple[list[str], list[list[str
     return tables
 
 
+def embeddable_figures(root: str | Path, figures: dict[str, Any]) -> dict[str, list[str]]:
+    """Keep the figure entries that name an existing file inside ``root``; warn about the rest.
+
+    ``figures`` maps a section to a list of paths relative to ``root``, as ``metrics.json``
+    holds them; an entry that is not a string, leaves ``root`` (``..``, an absolute path, a
+    symbolic link out) or names no file is dropped without being read.
+    """
+    kept: dict[str, list[str]] = {}
+    for section, entries in figures.items():
+        for entry in entries if isinstance(entries, list) else [entries]:
+            if isinstance(entry, str) and within(root, entry) and (Path(root) / entry).is_file():
+                kept.setdefault(section, []).append(entry)
+            else:
+                logger.warning(
+                    "figure %r of section %r is not a file inside %s; skipped", entry, section, root
+                )
+    return kept
+
+
 def render_markdown(title: str, metrics: dict[str, Any], figures: dict[str, list[str]]) -> str:
-    """Render the report as Markdown, linking the figure files."""
-    lines = [f"# {title}", ""]
+    """Render the report as Markdown, linking the figure files; every name and value is escaped."""
+    md = escape_markdown
+    lines = [f"# {md(title)}", ""]
     for section in dict.fromkeys([*metrics, *figures]):
-        lines += [f"## {section}", ""]
+        lines += [f"## {md(section)}", ""]
         for header, rows in metric_tables(metrics.get(section, {})):
-            lines.append("| " + " | ".join(header) + " |")
+            lines.append("| " + " | ".join(md(h) for h in header) + " |")
             lines.append("|" + "---|" * len(header))
-            lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
+            lines += ["| " + " | ".join(md(cell) for cell in row) + " |" for row in rows]
             lines.append("")
         for figure in figures.get(section, []):
-            lines += [f"![{Path(figure).stem}]({figure})", ""]
+            lines += [f"![{md(Path(figure).stem)}]({quote(figure)})", ""]
     return "\n".join(lines)
 
 
@@ -76,7 +112,10 @@ figcaption{font-size:.8em;color:#666;text-align:center}
 
 
 def render_html(root: Path, title: str, metrics: dict[str, Any], figures: dict[str, list[str]]) -> str:
-    """Render one self-contained HTML page: tables, and every figure embedded as base64 PNG."""
+    """Render one self-contained HTML page: tables, and every figure embedded as base64 PNG.
+
+    Only figure files inside ``root`` are read (see :func:`embeddable_figures`).
+    """
     esc = html.escape
     parts = [
         "<!DOCTYPE html>",
@@ -94,7 +133,7 @@ def render_html(root: Path, title: str, metrics: dict[str, Any], figures: dict[s
             head = "".join(f"<th>{esc(h)}</th>" for h in header)
             body = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>" for row in rows)
             parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
-        for figure in figures.get(section, []):
+        for figure in embeddable_figures(root, {section: figures.get(section, [])}).get(section, []):
             data = base64.b64encode((root / figure).read_bytes()).decode("ascii")
             name = esc(Path(figure).stem)
             parts.append(
@@ -108,8 +147,12 @@ def render_html(root: Path, title: str, metrics: dict[str, Any], figures: dict[s
 def write_reports(
     root: str | Path, title: str, metrics: dict[str, Any], figures: dict[str, list[str]]
 ) -> Path:
-    """Write ``report.md`` and ``report.html`` into ``root`` atomically; return the HTML path."""
+    """Write ``report.md`` and ``report.html`` into ``root`` atomically; return the HTML path.
+
+    Figure entries that are not files inside ``root`` are skipped with a warning.
+    """
     root = Path(root)
+    figures = embeddable_figures(root, figures)
     with atomic_write(root / "report.md") as fh:
         fh.write(render_markdown(title, metrics, figures))
     with atomic_write(root / "report.html") as fh:

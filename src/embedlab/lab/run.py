@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from embedlab.config import ExperimentConfig, as_config
+from embedlab.config import ExperimentConfig
 from embedlab.errors import ConfigError
+from embedlab.io import safe_name
+from embedlab.lab.check import check_config
 from embedlab.lab.jobs import get_job
 from embedlab.lab.report import write_reports
 from embedlab.lab.rundir import RunDirectory
 
-__all__ = ["RunResult", "run"]
+__all__ = ["RunResult", "config_changes", "run"]
 
 logger = logging.getLogger(__name__)
 
@@ -40,9 +43,44 @@ class RunResult:
     report: Path
 
 
+_UNSET = object()
+
+
+def _shown(value: Any) -> str:
+    text = "(unset)" if value is _UNSET else json.dumps(value, default=str)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def config_changes(old: Any, new: Any, path: str = "") -> list[str]:
+    """List how two configs (plain JSON data) differ, one ``key.path: old -> new`` per changed value.
+
+    Mappings are compared key by key and lists of equal length item by item (``parts[1].name``);
+    anything else is compared as a whole.
+    """
+    if isinstance(old, dict) and isinstance(new, dict):
+        return [
+            change
+            for key in dict.fromkeys([*old, *new])
+            for change in config_changes(
+                old.get(key, _UNSET), new.get(key, _UNSET), f"{path}.{key}" if path else str(key)
+            )
+        ]
+    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        return [
+            c
+            for i, (a, b) in enumerate(zip(old, new, strict=True))
+            for c in config_changes(a, b, f"{path}[{i}]")
+        ]
+    if old == new and type(old) is type(new):
+        return []
+    return [f"{path or 'config'}: {_shown(old)} -> {_shown(new)}"]
+
+
 def _sections(config: ExperimentConfig) -> list[tuple[str, ExperimentConfig]]:
     if not config.parts:
         return [(config.name, config)]
+    for i, part in enumerate(config.parts):
+        safe_name(part.name, f"parts[{i}].name", ConfigError)
     names = [part.name for part in config.parts]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
@@ -55,6 +93,7 @@ def run(
     out: str | Path | None = None,
     *,
     resume: bool = False,
+    force_new: bool = False,
 ) -> RunResult:
     """Run an experiment and write its run directory ``<out>/<name>-<timestamp>/``.
 
@@ -71,7 +110,11 @@ def run(
         The folder that holds run directories; ``runs`` by default.
     resume
         Continue the newest run of this config's name under ``out``: finished sections are
-        kept, and an interrupted training continues from its last checkpoint.
+        kept, and an interrupted training continues from its last checkpoint. The config must
+        be the one that run was started with.
+    force_new
+        With ``resume``: when the config changed since that run, start a new run instead of
+        refusing.
 
     Returns
     -------
@@ -80,14 +123,18 @@ def run(
     Raises
     ------
     ConfigError
-        For a bad config, or ``resume`` with no earlier run to continue.
+        For a bad config (a name that cannot be a file name, say), ``resume`` with no earlier
+        run to continue, or ``resume`` with a changed config and no ``force_new``; nothing is
+        written then.
+    InputError
+        If ``out`` cannot be created or written to.
     """
-    config = as_config(config_or_path)
+    config = check_config(config_or_path)
+    safe_name(config.name, "name", ConfigError)
     sections = _sections(config)
     jobs = [(name, part, job, job.check(part)) for name, part in sections for job in [get_job(part)]]
     root = Path(out) if out is not None else Path("runs")
-    rundir = RunDirectory.latest(root, config.name) if resume else RunDirectory.create(root, config.name)
-    rundir.save_config(config)
+    rundir = _open(root, config, resume=resume, force_new=force_new)
     for name, part, job, options in jobs:
         if name in rundir.completed:
             logger.info("section %s already finished; kept", name)
@@ -97,3 +144,25 @@ def run(
         rundir.mark_completed(name)
     report = write_reports(rundir.path, f"embedlab run: {config.name}", rundir.metrics, rundir.figures)
     return RunResult(rundir.path, rundir.metrics, rundir.figures, report)
+
+
+def _open(root: Path, config: ExperimentConfig, *, resume: bool, force_new: bool) -> RunDirectory:
+    """The run directory to write into: the newest run of this config to resume, or a new one.
+
+    A run is resumed only with the config it was started with, so ``config.json`` always
+    describes the results beside it.
+    """
+    if resume:
+        rundir = RunDirectory.latest(root, config.name)
+        changes = config_changes(rundir.saved_config(), config.model_dump(mode="json"))
+        if not changes:
+            return rundir
+        if not force_new:
+            raise ConfigError(
+                f"cannot resume {str(rundir.path)!r}: the config changed since that run "
+                f"({'; '.join(changes)}); undo the change to resume, or add --force-new to start a new run"
+            )
+        logger.info("config changed since %s (%s); starting a new run", rundir.path, "; ".join(changes))
+    rundir = RunDirectory.create(root, config.name)
+    rundir.save_config(config)
+    return rundir

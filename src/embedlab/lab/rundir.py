@@ -1,18 +1,21 @@
 """Run directories: ``<out>/<name>-<timestamp>/`` with the config, metrics, figures and checkpoints.
 
 Every file is written atomically (a temporary file renamed into place), so an interrupted
-run never leaves a half-written file behind.
+run never leaves a half-written file behind. Names from the config become file names only
+after :func:`embedlab.io.safe_name` accepts them, and ``metrics.json`` is read back as
+untrusted input: a figure entry that points outside the run directory is dropped.
 """
 
 from __future__ import annotations
 
-import json
+import re
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from embedlab.errors import ConfigError
-from embedlab.io import atomic_write, save_figure, write_json
+from embedlab.errors import ConfigError, InputError
+from embedlab.io import atomic_write, ensure_folder, read_json, safe_name, save_figure, write_json
+from embedlab.lab.report import embeddable_figures
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -20,6 +23,8 @@ if TYPE_CHECKING:
     from embedlab.config import ExperimentConfig
 
 __all__ = ["RunDirectory"]
+
+_STAMP = r"-(\d{8}-\d{6})(?:-(\d+))?"
 
 
 class RunDirectory:
@@ -38,43 +43,63 @@ class RunDirectory:
         Section name to the figure files saved for it, relative to the run folder.
     completed
         Sections whose job finished; a resumed run skips them.
+
+    Raises
+    ------
+    InputError
+        If the folder cannot be created, or its ``metrics.json`` is not one embedlab wrote.
     """
 
     def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        self.path.mkdir(parents=True, exist_ok=True)
+        self.path = ensure_folder(path, "run directory")
         self.metrics: dict[str, Any] = {}
         self.figures: dict[str, list[str]] = {}
         self.completed: list[str] = []
         if self.metrics_path.is_file():
-            saved = json.loads(self.metrics_path.read_text(encoding="utf-8"))
-            self.metrics = saved.get("metrics", {})
-            self.figures = saved.get("figures", {})
-            self.completed = saved.get("completed", [])
+            self._load_index()
 
     @classmethod
     def create(cls, out: str | Path, name: str) -> RunDirectory:
-        """Make a fresh ``<out>/<name>-<YYYYmmdd-HHMMSS>`` folder (suffixed if it exists)."""
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        base = Path(out) / f"{name}-{stamp}"
+        """Make a fresh ``<out>/<name>-<YYYYmmdd-HHMMSS>`` folder (suffixed ``-1``, ``-2``... if it exists).
+
+        Raises
+        ------
+        InputError
+            If ``name`` is not a safe file name, or ``out`` cannot be created.
+        """
+        safe_name(name, "run name")
+        base = ensure_folder(out) / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}"
         path, n = base, 1
-        while path.exists():
-            path, n = Path(f"{base}-{n}"), n + 1
-        return cls(path)
+        while True:
+            try:
+                path.mkdir()
+                return cls(path)
+            except FileExistsError:
+                path, n = Path(f"{base}-{n}"), n + 1
 
     @classmethod
     def latest(cls, out: str | Path, name: str) -> RunDirectory:
-        """Reopen the newest run folder of ``name`` under ``out``, to resume it.
+        """Reopen the newest run folder of exactly ``name`` under ``out`` (``<name>-<timestamp>[-n]``), to resume it.
 
         Raises
         ------
         ConfigError
             If there is none.
         """
-        runs = sorted(p for p in Path(out).glob(f"{name}-*") if (p / "config.json").is_file())
+        safe_name(name, "run name")
+        pattern = re.compile(re.escape(name) + _STAMP)
+        folder = Path(out)
+        runs = [
+            (match.group(1), int(match.group(2) or 0), p)
+            for p in (folder.iterdir() if folder.is_dir() else [])
+            for match in [pattern.fullmatch(p.name)]
+            if match and (p / "config.json").is_file()
+        ]
         if not runs:
-            raise ConfigError(f"no earlier run named {name!r} under {out} to resume; run without --resume")
-        return cls(runs[-1])
+            raise ConfigError(
+                f"no earlier run named {name!r} under {str(folder)!r} to resume; run without --resume"
+            )
+        return cls(max(runs)[2])
 
     @property
     def metrics_path(self) -> Path:
@@ -82,18 +107,35 @@ class RunDirectory:
         return self.path / "metrics.json"
 
     @property
+    def config_path(self) -> Path:
+        """``config.json``, the resolved config the run was started with."""
+        return self.path / "config.json"
+
+    @property
     def checkpoints(self) -> Path:
         """The ``checkpoints/`` folder, created on first use."""
-        folder = self.path / "checkpoints"
-        folder.mkdir(exist_ok=True)
-        return folder
+        return ensure_folder(self.path / "checkpoints", "checkpoint folder")
+
+    def saved_config(self) -> dict[str, Any]:
+        """The resolved config saved in ``config.json``, as plain JSON data.
+
+        Raises
+        ------
+        InputError
+            If the file cannot be read or is not a JSON mapping.
+        """
+        fix = "start a new run without --resume"
+        data = read_json(self.config_path, "run config", fix)
+        if not isinstance(data, dict):
+            raise InputError(f"run config {str(self.config_path)!r} is not a JSON mapping; {fix}")
+        return data
 
     def save_config(self, config: ExperimentConfig) -> None:
         """Write the resolved config as ``config.json`` and ``config.yaml``."""
         import yaml
 
         data = config.model_dump(mode="json")
-        write_json(self.path / "config.json", data)
+        write_json(self.config_path, data)
         with atomic_write(self.path / "config.yaml") as fh:
             yaml.safe_dump(data, fh, sort_keys=False)
 
@@ -103,12 +145,20 @@ class RunDirectory:
         self._write_index()
 
     def add_figure(self, section: str, name: str, fig: Figure) -> Path:
-        """Save ``fig`` as ``figures/<section>-<name>.png``, close it, and record it."""
+        """Save ``fig`` as ``figures/<section>-<name>.png``, close it, and record it.
+
+        Raises
+        ------
+        InputError
+            If ``section`` or ``name`` is not a safe file name (see :func:`embedlab.io.safe_name`).
+        """
         import matplotlib.pyplot as plt
 
-        relative = f"figures/{section}-{name}.png"
-        save_figure(fig, self.path / relative)
-        plt.close(fig)
+        relative = f"figures/{safe_name(section, 'section')}-{safe_name(name, 'figure name')}.png"
+        try:
+            save_figure(fig, self.path / relative)
+        finally:
+            plt.close(fig)
         listed = self.figures.setdefault(section, [])
         if relative not in listed:
             listed.append(relative)
@@ -120,6 +170,29 @@ class RunDirectory:
         if section not in self.completed:
             self.completed.append(section)
         self._write_index()
+
+    def _load_index(self) -> None:
+        """Read ``metrics.json`` back, checking its shape; figure entries outside the run are dropped."""
+        fix = "start a new run without --resume"
+        saved = read_json(self.metrics_path, "run index", fix)
+        metrics = saved.get("metrics", {}) if isinstance(saved, dict) else None
+        figures = saved.get("figures", {}) if isinstance(saved, dict) else None
+        completed = saved.get("completed", []) if isinstance(saved, dict) else None
+        if not (
+            isinstance(metrics, dict)
+            and all(isinstance(v, dict) for v in metrics.values())
+            and isinstance(figures, dict)
+            and all(isinstance(v, list) for v in figures.values())
+            and isinstance(completed, list)
+            and all(isinstance(s, str) for s in completed)
+        ):
+            raise InputError(
+                f"run index {str(self.metrics_path)!r} is not one embedlab wrote "
+                f"(expected metrics, figures and completed sections); {fix}"
+            )
+        self.metrics = metrics
+        self.figures = embeddable_figures(self.path, figures)
+        self.completed = completed
 
     def _write_index(self) -> None:
         write_json(
