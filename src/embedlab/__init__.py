@@ -11,26 +11,28 @@ from typing import Any
 
 from embedlab.config import Component, ExperimentConfig, load_config
 from embedlab.errors import (
+    CheckpointError,
     ConfigError,
     EmbedlabError,
     InputError,
     PluginConflictError,
     PluginLoadError,
+    TrainingError,
     UnknownPluginError,
 )
 from embedlab.params import Params
 from embedlab.registry import PluginInfo, PluginWarning, create, hookimpl, plugins
 
 
-def run(config_or_path: Any, out: Any = None, *, resume: bool = False) -> Any:
+def run(config_or_path: Any, out: Any = None, *, resume: bool = False, force_new: bool = False) -> Any:
     """Run an experiment into a run directory with a report; see :func:`embedlab.lab.run.run`.
 
     Returns a :class:`~embedlab.lab.run.RunResult` (``.path``, ``.metrics``, ``.figures``,
-    ``.report``). The CLI is ``embedlab run CONFIG --out DIR [--resume]``.
+    ``.report``). The CLI is ``embedlab run CONFIG --out DIR [--resume [--force-new]]``.
     """
     from embedlab.lab.run import run as _run
 
-    return _run(config_or_path, out, resume=resume)
+    return _run(config_or_path, out, resume=resume, force_new=force_new)
 
 
 def tune(config_or_path: Any, **overrides: Any) -> Any:
@@ -51,6 +53,7 @@ except PackageNotFoundError:  # running from a source tree that was never instal
     __version__ = "0+unknown"
 
 __all__ = [
+    "CheckpointError",
     "Component",
     "ConfigError",
     "EmbedlabError",
@@ -61,6 +64,7 @@ __all__ = [
     "PluginInfo",
     "PluginLoadError",
     "PluginWarning",
+    "TrainingError",
     "UnknownPluginError",
     "__version__",
     "create",

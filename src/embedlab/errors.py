@@ -13,6 +13,8 @@ __all__ = [
     "PluginConflictError",
     "PluginLoadError",
     "InputError",
+    "TrainingError",
+    "CheckpointError",
 ]
 
 
@@ -41,3 +43,11 @@ class PluginLoadError(EmbedlabError):
 
 class InputError(EmbedlabError, ValueError):
     """Data handed to an embedlab function is malformed (shape, values, length)."""
+
+
+class TrainingError(EmbedlabError):
+    """Training diverged (a non-finite loss); the last good checkpoint is kept."""
+
+
+class CheckpointError(EmbedlabError):
+    """A checkpoint file cannot be resumed from: empty, truncated, or from another model."""

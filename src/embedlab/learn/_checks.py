@@ -12,7 +12,15 @@ import torch
 from embedlab.errors import ConfigError, InputError
 from embedlab.params import Params, describe_validation_error
 
-__all__ = ["BatchWarning", "validate", "check_batch", "check_indices", "zero_loss", "to_long_labels"]
+__all__ = [
+    "BatchWarning",
+    "validate",
+    "check_batch",
+    "check_indices",
+    "zero_loss",
+    "to_long_labels",
+    "to_tensor",
+]
 
 P = TypeVar("P", bound=Params)
 
@@ -35,10 +43,32 @@ def validate(model: type[P], owner: str, params: dict[str, Any]) -> P:
         raise ConfigError(f"{owner}: {describe_validation_error(exc, model)}") from None
 
 
+def to_tensor(data: Any, who: str) -> torch.Tensor:
+    """``data`` (tensor, array or nested lists) as a real-valued tensor.
+
+    Raises
+    ------
+    InputError
+        Naming ``who`` when ``data`` holds strings, objects, ragged rows or complex numbers.
+    """
+    if isinstance(data, torch.Tensor):
+        tensor = data
+    else:
+        try:
+            tensor = torch.as_tensor(np.asarray(data))
+        except (TypeError, ValueError, RuntimeError) as exc:
+            raise InputError(
+                f"{who} must be a numeric array or tensor, got {type(data).__name__} "
+                f"({str(exc).splitlines()[0]})"
+            ) from None
+    if tensor.is_complex():
+        raise InputError(f"{who} must hold real numbers, got dtype {tensor.dtype}")
+    return tensor
+
+
 def to_long_labels(labels: Any, device: torch.device, who: str) -> torch.Tensor:
     """Turn integer labels (tensor, array or list) into a 1-D LongTensor on ``device``."""
-    if not isinstance(labels, torch.Tensor):
-        labels = torch.as_tensor(np.asarray(labels))
+    labels = to_tensor(labels, f"{who}: labels")
     if labels.ndim != 1:
         raise InputError(f"{who}: labels must be 1-D, got shape {tuple(labels.shape)}")
     if labels.is_floating_point() or labels.is_complex():

@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from pydantic import Field
 
-from embedlab.errors import InputError
-from embedlab.params import Params
+from embedlab.errors import InputError, TrainingError
+from embedlab.learn.params import MAX_BATCH, MAX_CLASSES, MAX_EPOCHS, MAX_FEATURES, MAX_WIDTH
+from embedlab.params import Params, validate_section
 
 if TYPE_CHECKING:
     import torch
@@ -42,19 +43,27 @@ EpochCallback = Callable[[dict[str, float]], Any]
 class MLPClassifierParams(Params):
     """Parameters of ``mlp-classifier``: Flatten, Dense(units, relu), Dense(num_classes)."""
 
-    units: int = Field(512, ge=1, description="Width of the hidden layer (the seed searched 16..512).")
-    num_classes: int = Field(10, ge=2, description="Number of output logits.")
+    units: int = Field(
+        512, ge=1, le=MAX_WIDTH, description="Width of the hidden layer (the seed searched 16..512)."
+    )
+    num_classes: int = Field(10, ge=2, le=MAX_CLASSES, description="Number of output logits.")
     in_features: int | None = Field(
-        None, ge=1, description="Inputs per example after flattening; None: inferred from the first batch."
+        None,
+        ge=1,
+        le=MAX_FEATURES,
+        description="Inputs per example after flattening; None: inferred from the first batch.",
     )
 
 
 class LinearProbeParams(Params):
     """Parameters of ``linear-probe``: Flatten, Dense(num_classes)."""
 
-    num_classes: int = Field(10, ge=2, description="Number of output logits.")
+    num_classes: int = Field(10, ge=2, le=MAX_CLASSES, description="Number of output logits.")
     in_features: int | None = Field(
-        None, ge=1, description="Inputs per example after flattening; None: inferred from the first batch."
+        None,
+        ge=1,
+        le=MAX_FEATURES,
+        description="Inputs per example after flattening; None: inferred from the first batch.",
     )
 
 
@@ -62,8 +71,8 @@ class ClassifierTrainSettings(Params):
     """The ``train:`` block of a classification experiment."""
 
     lr: float = Field(1e-3, gt=0, description="Adam's learning rate.")
-    batch_size: int = Field(32, ge=1, description="Examples per step (Keras' default is 32).")
-    epochs: int = Field(10, ge=1, description="Passes over the training split.")
+    batch_size: int = Field(32, ge=1, le=MAX_BATCH, description="Examples per step (Keras' default is 32).")
+    epochs: int = Field(10, ge=1, le=MAX_EPOCHS, description="Passes over the training split.")
     weight_decay: float = Field(0.0, ge=0, description="Adam's L2 weight decay.")
     class_weights: Literal["balanced"] | list[float] | None = Field(
         None, description="Loss weight per class; 'balanced' weights by inverse class frequency."
@@ -172,6 +181,47 @@ def _evaluate(
     return total_loss / len(y), correct / len(y)
 
 
+def _train_epoch(
+    model: torch.nn.Module,
+    X: torch.Tensor,
+    y: torch.Tensor,
+    loss_fn: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    order: torch.Tensor,
+    batch_size: int,
+) -> dict[str, float]:
+    """One pass over ``X`` in the order ``order``; returns the mean loss and the accuracy."""
+    import torch
+
+    model.train()
+    loss_sum = torch.zeros((), device=X.device)
+    correct = torch.zeros((), device=X.device, dtype=torch.long)
+    for start in range(0, len(order), batch_size):
+        index = order[start : start + batch_size]
+        logits = model(X[index])
+        loss = loss_fn(logits, y[index])
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        loss_sum += loss.detach() * len(index)
+        correct += (logits.detach().argmax(dim=1) == y[index]).sum()
+    return {"train_loss": float(loss_sum) / len(y), "train_accuracy": float(correct) / len(y)}
+
+
+def _check_finite(row: dict[str, float], epoch: int, lr: float) -> None:
+    """Raise :class:`TrainingError` when a loss of the epoch is NaN or infinite.
+
+    A NaN in any step makes the epoch's sum NaN, so one check per epoch catches every step
+    without a host synchronisation per step.
+    """
+    for name in ("train_loss", "val_loss"):
+        if name in row and not math.isfinite(row[name]):
+            raise TrainingError(
+                f"the classifier's {name} became {row[name]} in epoch {epoch}: training diverged; "
+                f"lower the learning rate (lr={lr}) or check the inputs for extreme values"
+            )
+
+
 def train_classifier(
     model: torch.nn.Module,
     X_train: Any,
@@ -191,6 +241,9 @@ def train_classifier(
 ) -> list[dict[str, float]]:
     """Train a classifier with Adam and cross-entropy on in-memory data held on the device.
 
+    Torch runs on the number of threads :func:`embedlab.threads.num_threads` picks for one
+    step's multiply-adds (one thread for the seed's small MLP).
+
     Parameters
     ----------
     model
@@ -200,7 +253,7 @@ def train_classifier(
     X_val, y_val
         Optional validation split, scored after every epoch.
     epochs, batch_size, lr, weight_decay
-        The optimisation settings.
+        The optimisation settings, within the bounds of :class:`ClassifierTrainSettings`.
     class_weights
         ``None``, ``"balanced"`` or one weight per class, for the loss.
     device
@@ -223,15 +276,24 @@ def train_classifier(
 
     Raises
     ------
+    ConfigError
+        For settings outside :class:`ClassifierTrainSettings`' bounds.
     InputError
         For mismatched lengths, non-integer labels, NaN inputs or labels outside the
         model's classes.
+    TrainingError
+        When the training or validation loss becomes NaN or infinite (before ``callback``
+        sees the epoch, so a tuner records a failed trial, not a score).
     """
     import torch
     from tqdm.auto import tqdm
 
     from embedlab.device import resolve_device
+    from embedlab.learn.networks import multiply_adds
+    from embedlab.threads import torch_threads
 
+    settings = dict(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay)
+    validate_section(ClassifierTrainSettings, settings, "train_classifier")
     Xtr, ytr = _as_arrays(X_train, y_train, "training data")
     if len(ytr) == 0:
         raise InputError("training data is empty")
@@ -254,33 +316,22 @@ def train_classifier(
     )
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     generator = torch.Generator(device="cpu").manual_seed(seed)
-    steps = math.ceil(len(ytr) / batch_size)
+    step_work = 3 * multiply_adds(model, X_t[:1]) * min(batch_size, len(ytr))  # forward and backward
     history: list[dict[str, float]] = []
-    for epoch in tqdm(range(1, epochs + 1), desc="epochs", disable=not progress):
-        start = time.perf_counter()
-        model.train()
-        order = torch.randperm(len(ytr), generator=generator).to(dev)
-        loss_sum = torch.zeros((), device=dev)
-        correct = torch.zeros((), device=dev, dtype=torch.long)
-        for step in range(steps):
-            index = order[step * batch_size : (step + 1) * batch_size]
-            logits = model(X_t[index])
-            loss = loss_fn(logits, y_t[index])
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            loss_sum += loss.detach() * len(index)
-            correct += (logits.detach().argmax(dim=1) == y_t[index]).sum()
-        row = {
-            "epoch": float(epoch),
-            "train_loss": float(loss_sum) / len(ytr),
-            "train_accuracy": float(correct) / len(ytr),
-        }
-        if has_val:
-            row["val_loss"], row["val_accuracy"] = _evaluate(model, Xv_t, yv_t, loss_fn, batch_size)
-        row["epoch_time_s"] = time.perf_counter() - start
-        history.append(row)
-        logger.debug("epoch %d: %s", epoch, row)
-        if callback is not None:
-            callback(dict(row))
+    with torch_threads(step_work):
+        for epoch in tqdm(range(1, epochs + 1), desc="epochs", disable=not progress):
+            start = time.perf_counter()
+            order = torch.randperm(len(ytr), generator=generator).to(dev)
+            row = {
+                "epoch": float(epoch),
+                **_train_epoch(model, X_t, y_t, loss_fn, optimizer, order, batch_size),
+            }
+            if has_val:
+                row["val_loss"], row["val_accuracy"] = _evaluate(model, Xv_t, yv_t, loss_fn, batch_size)
+            row["epoch_time_s"] = time.perf_counter() - start
+            _check_finite(row, epoch, lr)
+            history.append(row)
+            logger.debug("epoch %d: %s", epoch, row)
+            if callback is not None:
+                callback(dict(row))
     return history

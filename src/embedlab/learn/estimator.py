@@ -13,6 +13,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from embedlab.config import Component
 from embedlab.errors import ConfigError, InputError
+from embedlab.learn._checks import to_long_labels
 from embedlab.learn.networks import materialize
 from embedlab.learn.trainer import Trainer, as_image_tensor, embed
 from embedlab.params import validate_section
@@ -187,6 +188,19 @@ class MetricLearner(BaseEstimator, TransformerMixin):  # type: ignore[misc]
             ),
         }
 
+    def _check_settings(self) -> None:
+        """Validate the training settings against the bounds a config's ``train:`` block has.
+
+        Raises
+        ------
+        ConfigError
+            Naming each setting out of bounds (``epochs``, ``batch_size``, ...).
+        """
+        from embedlab.learn.params import MetricLearnerSettings
+
+        names = [name for name in MetricLearnerSettings.model_fields if name != "device"]
+        validate_section(MetricLearnerSettings, {n: getattr(self, n) for n in names}, "MetricLearner")
+
     def _build_model(self, spec: dict[str, Any], input_shape: tuple[int, ...]) -> torch.nn.Module:
         params = dict(spec["params"])
         fields = get("backend", spec["name"]).params.model_fields
@@ -210,10 +224,23 @@ class MetricLearner(BaseEstimator, TransformerMixin):  # type: ignore[misc]
         embeddings), and drive early stopping. ``callbacks`` are called with each epoch's
         record once it is checkpointed. Sets ``model_``, ``history_``, ``components_`` and
         ``n_features_in_``.
+
+        Raises
+        ------
+        ConfigError
+            For settings outside the bounds of a config's ``train:`` block, or bad components.
+        InputError
+            For malformed ``X`` or ``y`` (shape, length, dtype, NaN).
+        TrainingError
+            When the loss becomes NaN or infinite.
+        CheckpointError
+            When resuming from a checkpoint that cannot be used.
         """
+        self._check_settings()
         Xt = as_image_tensor(X, "X")
-        if len(Xt) != len(y):
-            raise InputError(f"X has {len(Xt)} rows but y has {len(y)} labels; they must match")
+        yt = to_long_labels(y, torch.device("cpu"), "y")
+        if len(Xt) != len(yt):
+            raise InputError(f"X has {len(Xt)} rows but y has {len(yt)} labels; they must match")
         spec = self.resolved()
         logger.info("MetricLearner components: %s", spec)
         torch.manual_seed(self.seed)
@@ -246,7 +273,7 @@ class MetricLearner(BaseEstimator, TransformerMixin):  # type: ignore[misc]
             warmup_epochs=spec["warmup_epochs"],
             callbacks=callbacks,
         )
-        self.history_ = trainer.fit(Xt, y, X_val, y_val)
+        self.history_ = trainer.fit(Xt, yt, X_val, y_val)
         self.model_ = trainer.model
         self.device_ = trainer.device
         self.components_ = spec
@@ -255,7 +282,15 @@ class MetricLearner(BaseEstimator, TransformerMixin):  # type: ignore[misc]
         return self
 
     def transform(self, X: Any) -> np.ndarray:
-        """Embed ``X``; returns a float32 numpy array ``(N, embedding_dim)``."""
+        """Embed ``X``; returns a float32 numpy array ``(N, embedding_dim)``.
+
+        Torch runs on the threads the thread policy picks (:func:`embedlab.threads.num_threads`).
+
+        Raises
+        ------
+        InputError
+            For ``X`` of another item shape than the fitted one, or with NaN values.
+        """
         if not hasattr(self, "model_"):
             from sklearn.exceptions import NotFittedError
 

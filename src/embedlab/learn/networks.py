@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-__all__ = ["EmbeddingNet", "seed_cnn", "mlp", "resnet18", "mobilenet_v2", "materialize"]
+__all__ = ["EmbeddingNet", "seed_cnn", "mlp", "resnet18", "mobilenet_v2", "materialize", "multiply_adds"]
 
 
 class EmbeddingNet(nn.Module):
@@ -95,3 +95,47 @@ def materialize(
         model(torch.zeros((2, *input_shape), device=device))
     model.train(was_training)
     return model
+
+
+def multiply_adds(model: nn.Module, sample: torch.Tensor) -> int:
+    """Multiply-adds of one forward pass over ``sample``, counted in its linear and convolution layers.
+
+    Other layers (activations, pooling, normalisation) are left out: they cost a few
+    operations per value beside a product's hundreds. Runs the model once, in eval mode and
+    without gradients, which also materialises lazy layers. The thread policy
+    (:func:`embedlab.threads.num_threads`) sizes a training step with it.
+
+    Parameters
+    ----------
+    model
+        The network.
+    sample
+        A batch of inputs, usually one item (``X[:1]``).
+
+    Returns
+    -------
+    int
+        The multiply-adds for the whole ``sample``.
+    """
+    total = 0
+
+    def count(module: nn.Module, inputs: tuple[torch.Tensor, ...], output: torch.Tensor) -> None:
+        nonlocal total
+        if isinstance(module, nn.Linear):
+            total += output.numel() * module.in_features
+        elif isinstance(module, nn.modules.conv._ConvTransposeNd):
+            total += inputs[0].numel() * module.weight[0].numel()
+        elif isinstance(module, nn.modules.conv._ConvNd):
+            total += output.numel() * module.weight[0].numel()
+
+    handles = [m.register_forward_hook(count) for m in model.modules()]
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            model(sample)
+    finally:
+        model.train(was_training)
+        for handle in handles:
+            handle.remove()
+    return total

@@ -3,17 +3,33 @@
 The plugin module imports these to register components without importing torch; the
 components themselves validate their keyword arguments through the same models, so
 ``TripletLoss(margin=-1)`` and ``embedlab.create("loss", "triplet", margin=-1)`` fail alike.
+
+Every size has an upper bound, far above any real use, so that a typo such as
+``embedding_dim: 1e23`` is a :class:`~embedlab.errors.ConfigError` naming the field instead
+of an attempt to allocate the memory: widths and embedding sizes up to :data:`MAX_WIDTH`,
+batches up to :data:`MAX_BATCH`, epochs up to :data:`MAX_EPOCHS`. Margins are distances
+between embeddings, at most :data:`MAX_MARGIN`; a larger one keeps every triplet active and
+only scales the loss.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
 from embedlab.params import Params
 
 __all__ = [
+    "MAX_BATCH",
+    "MAX_CHANNELS",
+    "MAX_CLASSES",
+    "MAX_EPOCHS",
+    "MAX_FEATURES",
+    "MAX_LAYERS",
+    "MAX_MARGIN",
+    "MAX_TRIPLETS_PER_ANCHOR",
+    "MAX_WIDTH",
     "DistanceName",
     "TripletLossParams",
     "ContrastiveLossParams",
@@ -29,6 +45,25 @@ __all__ = [
     "TorchvisionParams",
 ]
 
+#: Largest embedding size, layer width or hidden units.
+MAX_WIDTH = 65_536
+#: Largest number of hidden layers of the ``mlp`` backend.
+MAX_LAYERS = 64
+#: Largest number of input channels.
+MAX_CHANNELS = 4_096
+#: Largest number of classes of a classifier.
+MAX_CLASSES = 1_000_000
+#: Largest number of input features after flattening (a 4096 x 4096 RGB image).
+MAX_FEATURES = 3 * 4_096 * 4_096
+#: Largest batch (a miner compares every pair of a batch: 65,536² distances are 17 GB).
+MAX_BATCH = 65_536
+#: Largest number of epochs (and of epochs of patience or warm-up).
+MAX_EPOCHS = 100_000
+#: Largest margin. Distances between L2-normalised embeddings are at most 2 (4 squared).
+MAX_MARGIN = 100.0
+#: Largest number of random triplets per anchor.
+MAX_TRIPLETS_PER_ANCHOR = 1_024
+
 #: The distances losses and miners accept by name (see :mod:`embedlab.learn.distances`).
 DistanceName = Literal["euclidean", "squared-euclidean", "cosine"]
 
@@ -41,7 +76,9 @@ class TripletLossParams(Params):
     The defaults are the seed study's: margin 0.4, squared Euclidean distance, mean over triplets.
     """
 
-    margin: float = Field(0.4, ge=0, description="Margin α between positive and negative distances.")
+    margin: float = Field(
+        0.4, ge=0, le=MAX_MARGIN, description="Margin α between positive and negative distances."
+    )
     distance: DistanceName = Field("squared-euclidean", description=_DISTANCE)
     reduction: Literal["mean", "mean-nonzero", "sum"] = Field(
         "mean",
@@ -58,8 +95,12 @@ class TripletLossParams(Params):
 class ContrastiveLossParams(Params):
     """Parameters of the ``contrastive`` loss: ``relu(d⁺ − pos_margin)`` and ``relu(neg_margin − d⁻)``."""
 
-    pos_margin: float = Field(0.0, ge=0, description="Positive pairs closer than this cost nothing.")
-    neg_margin: float = Field(1.0, ge=0, description="Negative pairs farther than this cost nothing.")
+    pos_margin: float = Field(
+        0.0, ge=0, le=MAX_MARGIN, description="Positive pairs closer than this cost nothing."
+    )
+    neg_margin: float = Field(
+        1.0, ge=0, le=MAX_MARGIN, description="Negative pairs farther than this cost nothing."
+    )
     distance: DistanceName = Field("euclidean", description=_DISTANCE)
     reduction: Literal["mean", "mean-nonzero"] = Field(
         "mean-nonzero",
@@ -70,27 +111,39 @@ class ContrastiveLossParams(Params):
 class MultiSimilarityLossParams(Params):
     """Parameters of the ``multi-similarity`` loss (Wang et al. 2019), on cosine similarity."""
 
-    alpha: float = Field(2.0, gt=0, description="Exponential weight of positive pairs.")
-    beta: float = Field(50.0, gt=0, description="Exponential weight of negative pairs.")
-    base: float = Field(0.5, description="Similarity shift λ applied to both kinds of pairs.")
+    alpha: float = Field(2.0, gt=0, le=1_000, description="Exponential weight of positive pairs.")
+    beta: float = Field(50.0, gt=0, le=1_000, description="Exponential weight of negative pairs.")
+    base: float = Field(
+        0.5, ge=-1, le=1, description="Similarity shift λ applied to both kinds of pairs (a cosine)."
+    )
 
 
 class SupConLossParams(Params):
     """Parameters of the ``supcon`` loss (supervised contrastive, Khosla et al. 2020)."""
 
-    temperature: float = Field(0.1, gt=0, description="Softmax temperature applied to cosine similarities.")
+    temperature: float = Field(
+        0.1,
+        ge=1e-3,
+        le=100,
+        description="Softmax temperature applied to cosine similarities (0.001..100: below, the "
+        "scaled similarities overflow float16).",
+    )
 
 
 class RandomMinerParams(Params):
     """Parameters of the ``random`` miner: the seed study's random valid triplets."""
 
-    triplets_per_anchor: int = Field(1, ge=1, description="Random triplets drawn for each anchor.")
+    triplets_per_anchor: int = Field(
+        1, ge=1, le=MAX_TRIPLETS_PER_ANCHOR, description="Random triplets drawn for each anchor."
+    )
 
 
 class BatchAllMinerParams(Params):
     """Parameters of the ``batch-all`` miner: every valid triplet in the batch."""
 
-    margin: float = Field(0.2, ge=0, description="Margin used to decide which triplets have a non-zero loss.")
+    margin: float = Field(
+        0.2, ge=0, le=MAX_MARGIN, description="Margin used to decide which triplets have a non-zero loss."
+    )
     distance: DistanceName = Field("euclidean", description=_DISTANCE)
     nonzero_only: bool = Field(False, description="Keep only triplets with d(a,p) − d(a,n) + margin > 0.")
 
@@ -107,7 +160,7 @@ class BatchHardMinerParams(Params):
 class SemihardMinerParams(Params):
     """Parameters of the ``semihard`` miner: ``d(a,p) < d(a,n) <= d(a,p) + margin``."""
 
-    margin: float = Field(0.2, ge=0, description="Width of the semi-hard band beyond d(a,p).")
+    margin: float = Field(0.2, ge=0, le=MAX_MARGIN, description="Width of the semi-hard band beyond d(a,p).")
     distance: DistanceName = Field("euclidean", description=_DISTANCE)
     mode: Literal["all", "facenet"] = Field(
         "all",
@@ -129,47 +182,55 @@ class DistanceWeightedMinerParams(Params):
 class SeedCNNParams(Params):
     """Parameters of the ``seed-cnn`` backend: the seed study's network, input size inferred."""
 
-    embedding_dim: int = Field(10, ge=1, description="Size of the embedding (the seed's is 10).")
-    in_channels: int = Field(1, ge=1, description="Input channels.")
+    embedding_dim: int = Field(
+        10, ge=1, le=MAX_WIDTH, description="Size of the embedding (the seed's is 10)."
+    )
+    in_channels: int = Field(1, ge=1, le=MAX_CHANNELS, description="Input channels.")
     normalize: bool = Field(False, description="L2-normalise the output embeddings.")
 
 
 class MLPParams(Params):
     """Parameters of the ``mlp`` backend: flatten, hidden ReLU layers, a linear embedding."""
 
-    hidden: tuple[int, ...] = Field((256,), description="Width of each hidden layer.")
-    embedding_dim: int = Field(64, ge=1, description="Size of the embedding.")
+    hidden: tuple[Annotated[int, Field(ge=1, le=MAX_WIDTH)], ...] = Field(
+        (256,), max_length=MAX_LAYERS, description="Width of each hidden layer."
+    )
+    embedding_dim: int = Field(64, ge=1, le=MAX_WIDTH, description="Size of the embedding.")
     normalize: bool = Field(False, description="L2-normalise the output embeddings.")
 
 
 class TorchvisionParams(Params):
     """Parameters of the torchvision backbones (``resnet18``, ``mobilenet_v2``), trained from scratch."""
 
-    embedding_dim: int = Field(128, ge=1, description="Size of the embedding.")
-    in_channels: int = Field(1, ge=1, description="Input channels; the first convolution is adapted.")
+    embedding_dim: int = Field(128, ge=1, le=MAX_WIDTH, description="Size of the embedding.")
+    in_channels: int = Field(
+        1, ge=1, le=MAX_CHANNELS, description="Input channels; the first convolution is adapted."
+    )
     normalize: bool = Field(False, description="L2-normalise the output embeddings.")
 
 
 class MetricLearnerSettings(Params):
     """The ``train:`` block of a metric-learning experiment: :class:`~embedlab.learn.MetricLearner`'s settings."""
 
-    epochs: int = Field(50, ge=1, description="Passes over the training split.")
-    batch_size: int = Field(128, ge=2, description="Items per batch.")
+    epochs: int = Field(50, ge=1, le=MAX_EPOCHS, description="Passes over the training split.")
+    batch_size: int = Field(128, ge=2, le=MAX_BATCH, description="Items per batch.")
     lr: float = Field(1e-3, gt=0, description="Learning rate.")
     weight_decay: float = Field(0.0, ge=0, description="L2 weight decay.")
     optimizer: Literal["adam", "adamw", "sgd"] = Field("adam", description="Optimiser.")
     sampler: Literal["auto", "random", "m-per-class", "class-balanced"] = Field(
         "auto", description="Batch sampler; 'auto' follows the miner's recipe."
     )
-    m_per_class: int = Field(4, ge=1, description="Items per class in an M-per-class batch.")
+    m_per_class: int = Field(4, ge=1, le=MAX_BATCH, description="Items per class in an M-per-class batch.")
     device: str = Field("auto", description="'auto' (CUDA when present), 'cpu' or 'cuda[:N]'.")
     amp: bool | None = Field(None, description="Mixed precision; None: on for CUDA, off on CPU.")
     patience: int | None = Field(
-        None, ge=1, description="Early stopping patience in epochs; None never stops."
+        None, ge=1, le=MAX_EPOCHS, description="Early stopping patience in epochs; None never stops."
     )
     monitor: Literal["val_precision_at_1", "val_loss", "loss"] = Field(
         "val_precision_at_1", description="What early stopping watches."
     )
-    warmup_epochs: int | Literal["auto"] = Field("auto", description="Epochs trained without the miner.")
+    warmup_epochs: Annotated[int, Field(ge=0, le=MAX_EPOCHS)] | Literal["auto"] = Field(
+        "auto", description="Epochs trained without the miner."
+    )
     recipe: bool = Field(True, description="Apply the miner's recipe where choices are left open.")
     progress: bool = Field(True, description="Show a progress bar.")

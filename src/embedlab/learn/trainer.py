@@ -6,6 +6,10 @@ per-sample Python, no ``DataLoader``. Every epoch draws from RNGs seeded with
 ``(seed, epoch)``, so a run is reproducible and a resumed run continues exactly where an
 uninterrupted one would be.
 
+Torch runs on the number of threads :func:`embedlab.threads.num_threads` picks for one
+step's multiply-adds: one thread for small networks and batches, where more threads gain
+nothing on an idle machine and lose several times over on a busy one.
+
 Three choices make a step faster without changing what is learned. Convolutional
 networks and their image batches are laid out channels-last (NHWC), which oneDNN and cuDNN
 compute faster. On the CPU the forward and backward passes run in micro-batches whose
@@ -20,24 +24,27 @@ from __future__ import annotations
 import copy
 import logging
 import math
+import pickle
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Any, Literal
 
-import numpy as np
 import torch
 from torch import nn
 
 from embedlab.device import cpu_has_native_bf16, resolve_device
-from embedlab.errors import ConfigError, EmbedlabError, InputError
+from embedlab.errors import CheckpointError, ConfigError, InputError, TrainingError
 from embedlab.io import atomic_path
-from embedlab.learn._checks import to_long_labels
+from embedlab.learn._checks import to_long_labels, to_tensor
 from embedlab.learn._relus import cheaper_relus
+from embedlab.learn.networks import multiply_adds
 from embedlab.learn.samplers import make_sampler
+from embedlab.threads import torch_threads
 
-__all__ = ["Trainer", "TrainingError", "embed", "as_image_tensor"]
+__all__ = ["Trainer", "TrainingError", "embed", "as_image_tensor"]  # TrainingError lives in embedlab.errors
 
 logger = logging.getLogger(__name__)
 
@@ -46,9 +53,8 @@ CHECKPOINT = "last.pt"
 #: Images per forward/backward slice on the CPU when ``micro_batch`` is left to the trainer.
 CPU_MICRO_BATCH = 256
 
-
-class TrainingError(EmbedlabError):
-    """Training diverged (a non-finite loss); the last good checkpoint is kept."""
+#: What a checkpoint written by :class:`Trainer` holds.
+CHECKPOINT_KEYS = ("epoch", "model", "optimizer", "scaler", "history", "best", "best_model")
 
 
 def as_image_tensor(X: Any, who: str = "X") -> torch.Tensor:
@@ -60,9 +66,9 @@ def as_image_tensor(X: Any, who: str = "X") -> torch.Tensor:
     Raises
     ------
     InputError
-        For another number of dimensions, an empty array, or non-finite values.
+        For another number of dimensions, an empty array, non-numeric or non-finite values.
     """
-    tensor = X if isinstance(X, torch.Tensor) else torch.as_tensor(np.asarray(X))
+    tensor = to_tensor(X, who)
     if tensor.ndim not in (2, 3, 4):
         raise InputError(
             f"{who} must have shape (N, H, W), (N, C, H, W) or (N, features); got {tuple(tensor.shape)}"
@@ -80,15 +86,21 @@ def as_image_tensor(X: Any, who: str = "X") -> torch.Tensor:
 
 
 def embed(model: nn.Module, X: torch.Tensor, device: torch.device, batch_size: int = 1024) -> torch.Tensor:
-    """Embed ``X`` in eval mode, in batches, without gradients; returns a float32 tensor on ``device``."""
+    """Embed ``X`` in eval mode, in batches, without gradients; returns a float32 tensor on ``device``.
+
+    Torch runs on the threads the thread policy picks for one batch's multiply-adds.
+    """
+    if len(X) == 0:
+        return torch.empty(0, device=device)
+    work = multiply_adds(model, X[:1].to(device)) * min(len(X), batch_size)
     was_training = model.training
     model.eval()
     out = []
-    with torch.no_grad():
+    with torch.no_grad(), torch_threads(work):
         for start in range(0, len(X), batch_size):
             out.append(model(X[start : start + batch_size].to(device, non_blocking=True)).float())
     model.train(was_training)
-    return torch.cat(out) if out else torch.empty(0, device=device)
+    return torch.cat(out)
 
 
 def _precision_at_1(
@@ -103,6 +115,93 @@ def _precision_at_1(
 def _has_batch_statistics(model: nn.Module) -> bool:
     """Whether a module normalises with batch statistics, which depend on how a batch is split."""
     return any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in model.modules())
+
+
+_CHECKPOINT_FIX = "delete the file to start from epoch 1, or run without resuming (no --resume, resume=False)"
+
+
+def _read_checkpoint(path: Path, device: torch.device) -> dict[str, Any]:
+    """Load a :class:`Trainer` checkpoint with ``weights_only=True``.
+
+    Raises
+    ------
+    CheckpointError
+        For an empty or truncated file, one that is not a torch checkpoint, one holding
+        objects other than tensors and plain containers, or one missing the trainer's keys.
+    """
+    if path.stat().st_size == 0:
+        raise CheckpointError(f"checkpoint {path} is empty (an interrupted copy?); {_CHECKPOINT_FIX}")
+    try:
+        with warnings.catch_warnings():  # torch warns about a pickle protocol before refusing it
+            warnings.simplefilter("ignore", UserWarning)
+            state = torch.load(path, map_location=device, weights_only=True)
+    except pickle.UnpicklingError as exc:
+        detail = str(exc).partition("WeightsUnpickler error:")[2].partition("Check the documentation")[0]
+        raise CheckpointError(
+            f"checkpoint {path} is not one embedlab can load safely: weights_only loading refused it "
+            f"({' '.join(detail.split()) or str(exc).splitlines()[0]}); {_CHECKPOINT_FIX}"
+        ) from None
+    except Exception as exc:  # noqa: BLE001 - on garbage, torch's unpickler raises anything (IndexError...)
+        detail = str(exc).split(". ")[0] if isinstance(exc, RuntimeError | OSError) else type(exc).__name__
+        raise CheckpointError(
+            f"checkpoint {path} is truncated or not a torch checkpoint ({detail}); {_CHECKPOINT_FIX}"
+        ) from None
+    missing = [k for k in CHECKPOINT_KEYS if not isinstance(state, dict) or k not in state]
+    if missing:
+        raise CheckpointError(
+            f"checkpoint {path} lacks {', '.join(missing)}: it was not written by embedlab's trainer; "
+            f"{_CHECKPOINT_FIX}"
+        )
+    return state
+
+
+def _check_model_state(path: Path, model: nn.Module, saved: Any) -> None:
+    """Check that ``saved`` has exactly ``model``'s parameter names and shapes.
+
+    Raises
+    ------
+    CheckpointError
+        Naming the missing, unexpected or differently shaped entries, before any weight is
+        overwritten.
+    """
+    expected = {k: tuple(v.shape) for k, v in model.state_dict().items()}
+    if not isinstance(saved, dict) or not all(isinstance(v, torch.Tensor) for v in saved.values()):
+        raise CheckpointError(f"checkpoint {path} holds no model weights; {_CHECKPOINT_FIX}")
+    got = {k: tuple(v.shape) for k, v in saved.items()}
+    problems = [
+        *(f"missing {k}" for k in expected if k not in got),
+        *(f"unexpected {k}" for k in got if k not in expected),
+        *(f"{k} is {got[k]}, not {expected[k]}" for k in expected if k in got and got[k] != expected[k]),
+    ]
+    if problems:
+        shown = "; ".join(problems[:3]) + (f"; and {len(problems) - 3} more" if len(problems) > 3 else "")
+        raise CheckpointError(
+            f"checkpoint {path} was saved from another network ({shown}); {_CHECKPOINT_FIX}, "
+            "or resume with the network it was trained with"
+        )
+
+
+def _check_optimizer_state(path: Path, optimizer: torch.optim.Optimizer, saved: Any) -> None:
+    """Check that ``saved`` is the state of this kind of optimizer.
+
+    Settings a newer torch added are allowed to be absent (torch fills them in); settings
+    this optimizer does not have mean another optimizer (SGD's ``momentum`` in Adam).
+
+    Raises
+    ------
+    CheckpointError
+        Naming the settings that do not belong.
+    """
+    groups = saved.get("param_groups") if isinstance(saved, dict) else None
+    if not isinstance(groups, list) or not all(isinstance(g, dict) for g in groups):
+        raise CheckpointError(f"checkpoint {path} holds no optimizer state; {_CHECKPOINT_FIX}")
+    known = set(optimizer.param_groups[0])
+    foreign = sorted({key for group in groups for key in group} - known)
+    if foreign:
+        raise CheckpointError(
+            f"checkpoint {path} was saved with another optimizer than {type(optimizer).__name__} "
+            f"(it has {', '.join(foreign)}); {_CHECKPOINT_FIX}, or resume with the optimizer it used"
+        )
 
 
 def _call(component: Any, *args: Any) -> Any:
@@ -308,10 +407,17 @@ class Trainer:
             if path is None or not path.is_file():
                 logger.info("no checkpoint to resume from; starting at epoch 1")
                 return 0
-        state = torch.load(path, map_location=self.device, weights_only=True)
+        state = _read_checkpoint(path, self.device)
+        _check_model_state(path, self.model, state["model"])
+        _check_optimizer_state(path, self.optimizer, state["optimizer"])
+        try:
+            self.optimizer.load_state_dict(state["optimizer"])
+            self.scaler.load_state_dict(state["scaler"])
+        except (ValueError, KeyError, TypeError, RuntimeError) as exc:
+            raise CheckpointError(
+                f"checkpoint {path} holds the state of another optimizer ({exc}); {_CHECKPOINT_FIX}"
+            ) from None
         self.model.load_state_dict(state["model"])
-        self.optimizer.load_state_dict(state["optimizer"])
-        self.scaler.load_state_dict(state["scaler"])
         self.history = list(state["history"])
         best.update(state["best"])
         best["state"] = state["best_model"]
@@ -319,6 +425,14 @@ class Trainer:
         return int(state["epoch"])
 
     # -- the loop ------------------------------------------------------------------------
+    def _step_work(self, X: torch.Tensor) -> int:
+        """Multiply-adds of one training step's forward and backward pass (about 3 forwards).
+
+        A micro-batch is the unit the operations see, so it sizes the work when it is on.
+        """
+        rows = min(self.batch_size, self.micro_batch) if self.micro_batch else self.batch_size
+        return 3 * multiply_adds(self.model, X[:1].to(self.device)) * rows
+
     def _step(self, xb: torch.Tensor, yb: torch.Tensor, miner: Any) -> tuple[torch.Tensor, int]:
         with self._autocast():
             if 0 < self.micro_batch < len(xb):
@@ -364,11 +478,14 @@ class Trainer:
             For malformed data.
         TrainingError
             When the loss becomes NaN or infinite; ``last.pt`` still holds the last good epoch.
+        CheckpointError
+            When resuming from a checkpoint that is empty, truncated, not the trainer's, or
+            from another network or optimizer; the network's weights are left untouched.
         """
         from tqdm.auto import tqdm
 
         X_all = as_image_tensor(X, "X")
-        y_all = to_long_labels(y, torch.device("cpu"), "fit")
+        y_all = to_long_labels(y, torch.device("cpu"), "y")
         if len(X_all) != len(y_all):
             raise InputError(f"X has {len(X_all)} rows but y has {len(y_all)} labels; they must match")
         has_val = X_val is not None
@@ -376,7 +493,7 @@ class Trainer:
             if y_val is None:
                 raise InputError("X_val was given without y_val")
             Xv = self._layout(as_image_tensor(X_val, "X_val"))
-            yv = to_long_labels(y_val, torch.device("cpu"), "fit")
+            yv = to_long_labels(y_val, torch.device("cpu"), "y_val")
             if len(Xv) != len(yv):
                 raise InputError(f"X_val has {len(Xv)} rows but y_val has {len(yv)} labels")
         monitor = self.monitor if (has_val or self.monitor == "loss") else "loss"
@@ -389,6 +506,7 @@ class Trainer:
         if start_epoch >= self.epochs:
             logger.info("checkpoint already holds %d epochs; nothing to train", start_epoch)
         self.model.train()
+        work = self._step_work(X_dev)
         bar = tqdm(
             total=(self.epochs - start_epoch) * len(sampler),
             disable=not self.progress,
@@ -399,7 +517,7 @@ class Trainer:
         # Collapsing embeddings make denormal floats, which are ~100x slower on CPU.
         flushed = torch.set_flush_denormal(True)
         try:
-            with cheaper_relus(self.model):
+            with cheaper_relus(self.model), torch_threads(work):
                 for epoch in range(start_epoch + 1, self.epochs + 1):
                     if self._run_epoch(
                         epoch, sampler, X_dev, y_dev, bar, best, monitor, maximize, (Xv, yv) if has_val else None
