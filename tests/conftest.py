@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -46,3 +47,23 @@ def one_thread() -> Iterator[None]:
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+@pytest.fixture
+def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A fresh folder on sys.path for fake plugin distributions (tests/plugin_factory.py);
+    the plugin registry is reloaded before and after the test."""
+    import sys
+
+    from embedlab import registry
+
+    path = tmp_path / "site"
+    path.mkdir()
+    monkeypatch.syspath_prepend(str(path))
+    monkeypatch.delenv("EMBEDLAB_STRICT_PLUGINS", raising=False)
+    monkeypatch.delenv("EMBEDLAB_DISABLE_PLUGINS", raising=False)
+    registry.reload()
+    yield path
+    for name in [m for m in sys.modules if m.startswith("fake_")]:
+        del sys.modules[name]
+    registry.reload()

@@ -14,21 +14,6 @@ import embedlab
 from embedlab import registry
 
 
-@pytest.fixture
-def site(tmp_path, monkeypatch):
-    """A fresh folder on sys.path; the registry is reloaded before and after the test."""
-    path = tmp_path / "site"
-    path.mkdir()
-    monkeypatch.syspath_prepend(str(path))
-    monkeypatch.delenv("EMBEDLAB_STRICT_PLUGINS", raising=False)
-    monkeypatch.delenv("EMBEDLAB_DISABLE_PLUGINS", raising=False)
-    registry.reload()
-    yield path
-    for name in [m for m in sys.modules if m.startswith("fake_")]:
-        del sys.modules[name]
-    registry.reload()
-
-
 def names(kind=None):
     return {(i.kind, i.name) for i in embedlab.plugins(kind)}
 
@@ -83,6 +68,57 @@ def test_misspelled_hook_is_reported(site):
     write_dist(site, "fake-typo", "fake_typo", source)
     with pytest.warns(registry.PluginWarning, match=r"fake-typo.*failed to register.*lossez"):
         names()
+
+
+@pytest.mark.parametrize(
+    ("source", "named"),
+    [
+        ("import sys\nsys.exit(3)\n", "failed to import: called sys.exit(3)"),
+        ("raise SystemExit('bye')\n", "failed to import: called sys.exit('bye')"),
+        (
+            "import sys, embedlab\n\n@embedlab.hookimpl\ndef embedlab_register_losses(register):\n"
+            "    sys.exit()\n",
+            "failed in embedlab_register_losses: called sys.exit(None)",
+        ),
+    ],
+    ids=["exit-on-import", "raise-systemexit", "exit-in-hook"],
+)
+def test_plugin_calling_sys_exit_warns_and_the_rest_keep_working(site, source, named):
+    write_dist(site, "fake-exit", "fake_exit", source)
+    write_dist(site, "fake-good", "fake_good", GOOD_MODULE.format(name="scale"))
+    with pytest.warns(registry.PluginWarning, match=r"fake-exit") as caught:
+        found = names()
+    assert ("metric", "scale") in found and ("dataset", "digits") in found
+    assert any(named in str(w.message) for w in caught)
+
+
+def test_plugin_calling_sys_exit_is_refused_in_strict_mode(site, monkeypatch):
+    write_dist(site, "fake-exit", "fake_exit", "import sys\nsys.exit(3)\n")
+    monkeypatch.setenv("EMBEDLAB_STRICT_PLUGINS", "1")
+    with pytest.raises(embedlab.PluginLoadError, match=r"fake-exit.*sys\.exit\(3\).*STRICT"):
+        embedlab.plugins()
+
+
+def test_keyboard_interrupt_in_a_plugin_still_stops_the_program(site):
+    write_dist(site, "fake-interrupt", "fake_interrupt", "raise KeyboardInterrupt\n")
+    with pytest.raises(KeyboardInterrupt):
+        embedlab.plugins()
+
+
+def test_cli_lists_plugins_despite_one_calling_sys_exit(tmp_path):
+    site = tmp_path / "site"
+    write_dist(site, "fake-exit", "fake_exit", "import sys\nsys.exit(3)\n")
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    env.pop("EMBEDLAB_STRICT_PLUGINS", None)
+    out = subprocess.run(
+        [sys.executable, "-m", "embedlab", "plugins", "--kind", "dataset"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "digits" in out.stdout
+    assert "fake-exit" in out.stderr and "sys.exit(3)" in out.stderr
 
 
 def test_strict_mode_refuses_a_broken_plugin(site, monkeypatch):

@@ -59,6 +59,11 @@ KINDS: dict[str, str] = {
 
 hookimpl = pluggy.HookimplMarker("embedlab")
 
+#: What a plugin's import, registration or hook may raise without taking the others down.
+#: SystemExit is included (a plugin calling ``sys.exit()`` must not end ``embedlab plugins``);
+#: KeyboardInterrupt is not, so Ctrl-C still stops the program.
+_PLUGIN_FAILURES = (Exception, SystemExit)
+
 
 class PluginWarning(UserWarning):
     """A plugin failed to load or register; the others keep working."""
@@ -164,7 +169,7 @@ class _Registry:
                 continue
             try:
                 plugin = ep.load()
-            except Exception as exc:  # noqa: BLE001 - any import failure must not break the rest
+            except _PLUGIN_FAILURES as exc:
                 self._fail(dist_name, ep.name, "failed to import", exc)
                 continue
             self.add(plugin, dist_name, version, ep.name)
@@ -181,7 +186,7 @@ class _Registry:
                 raise pluggy.PluginValidationError(
                     plugin, f"unknown hook(s) {', '.join(unknown)}; known hooks: {', '.join(KINDS.values())}"
                 )
-        except Exception as exc:  # noqa: BLE001 - a bad hook signature or name
+        except _PLUGIN_FAILURES as exc:  # a bad hook signature or name
             self._fail(distribution, entry_point, "failed to register", exc)
             return
         for kind, hook_name in KINDS.items():
@@ -218,7 +223,7 @@ class _Registry:
 
                 try:
                     impl.function(**({"register": register} if "register" in impl.argnames else {}))
-                except Exception as exc:  # noqa: BLE001 - a broken hook must not break the rest
+                except _PLUGIN_FAILURES as exc:
                     self._fail(distribution, entry_point, f"failed in {hook_name}", exc)
                     continue
                 for info in pending:
@@ -226,10 +231,12 @@ class _Registry:
 
     @staticmethod
     def _fail(distribution: str, entry_point: str, what: str, exc: BaseException) -> None:
-        message = (
-            f"embedlab plugin {entry_point!r} from distribution {distribution!r} {what}: "
-            f"{type(exc).__name__}: {exc}"
+        cause = (
+            f"called sys.exit({exc.code!r})"
+            if isinstance(exc, SystemExit)
+            else f"{type(exc).__name__}: {exc}"
         )
+        message = f"embedlab plugin {entry_point!r} from distribution {distribution!r} {what}: {cause}"
         if _env_flag("EMBEDLAB_STRICT_PLUGINS"):
             raise PluginLoadError(message + " (EMBEDLAB_STRICT_PLUGINS is set)") from exc
         warnings.warn(message + " (set EMBEDLAB_DISABLE_PLUGINS to skip it)", PluginWarning, stacklevel=4)

@@ -76,6 +76,20 @@ def test_bad_input_is_named():
         metrics.retrieval(emb, [0, 1, 0, 1], emb)
 
 
+def test_float_labels_must_be_whole_numbers_not_truncated():
+    rng = np.random.default_rng(5)
+    emb, labels = clustered(rng, 60, classes=4)
+    expected = metrics.retrieval(emb, labels)
+    assert metrics.retrieval(emb, labels.astype(np.float64)) == expected
+    assert metrics.retrieval(torch.from_numpy(emb), torch.from_numpy(labels).float()) == expected
+    with pytest.raises(
+        InputError, match=r"query_labels holds floats that are not whole numbers \(e\.g\. \d\.5\)"
+    ):
+        metrics.retrieval(emb, labels + 0.5)
+    with pytest.raises(InputError, match="reference_labels holds floats"):
+        metrics.retrieval(emb, labels, emb, torch.from_numpy(labels) + 0.5)
+
+
 def test_nearest_neighbors_match_brute_force():
     rng = np.random.default_rng(4)
     query = torch.tensor(rng.normal(size=(50, 5)), dtype=torch.float32)

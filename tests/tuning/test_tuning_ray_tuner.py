@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -114,8 +115,10 @@ def test_bad_space_refused_before_any_trial(ray_session, tmp_path):
 
 
 def test_other_address_refused_while_connected(ray_session, tmp_path):
-    with pytest.raises(ConfigError, match="already connected"):
-        embedlab.tune(SMALL, storage_path=str(tmp_path), address="127.0.0.1:1")
+    with socket.create_server(("127.0.0.1", 0)) as other:  # reachable, but not this runtime's
+        address = f"127.0.0.1:{other.getsockname()[1]}"
+        with pytest.raises(ConfigError, match="already connected"):
+            embedlab.tune(SMALL, storage_path=str(tmp_path), address=address)
 
 
 @pytest.mark.gpu

@@ -7,6 +7,7 @@ from numpy.typing import ArrayLike
 from pydantic import Field
 
 from embedlab.errors import InputError
+from embedlab.metrics.labels import check_labels, check_same_label_type
 from embedlab.params import Params
 
 __all__ = ["Accuracy", "AccuracyParams", "as_predictions"]
@@ -24,18 +25,22 @@ def as_predictions(y_true: ArrayLike, y_score: ArrayLike) -> tuple[np.ndarray, n
     Raises
     ------
     InputError
-        If the lengths differ or ``y_score`` has more than two dimensions.
+        If the lengths differ, ``y_score`` has more than two dimensions, scores are not finite
+        numbers, or the labels are not class labels (see :func:`~embedlab.metrics.labels.check_labels`).
     """
-    true = np.asarray(y_true)
+    true = check_labels(y_true, "y_true")
     score = np.asarray(y_score)
-    if score.ndim not in (1, 2) or true.ndim != 1:
-        raise InputError(
-            f"y_true must be 1-D labels and y_score 1-D labels or 2-D (N, classes) scores; "
-            f"got shapes {true.shape} and {score.shape}"
-        )
+    if score.ndim not in (1, 2):
+        raise InputError(f"y_score must be 1-D labels or 2-D (N, classes) scores; got shape {score.shape}")
     if len(true) != len(score):
         raise InputError(f"y_true has {len(true)} rows but y_score has {len(score)}; they must match")
-    return true, score.argmax(axis=1) if score.ndim == 2 else score
+    if score.ndim == 1:
+        pred = check_labels(y_score, "y_score")
+        check_same_label_type(true, "y_true", pred, "y_score")
+        return true, pred
+    if score.dtype.kind not in "iufb" or not np.isfinite(score).all():
+        raise InputError("y_score (N, classes) scores must be finite numbers; check the model's outputs")
+    return true, score.argmax(axis=1)
 
 
 class Accuracy:

@@ -21,6 +21,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from embedlab.errors import InputError
+from embedlab.io import escape_markdown
+from embedlab.metrics.labels import check_labels, check_same_label_type
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -159,10 +161,8 @@ def read_scores(
     """
     if scores not in ("auto", "probabilities", "logits", "labels"):
         raise InputError(f"scores={scores!r} is unknown; use 'auto', 'probabilities', 'logits' or 'labels'")
-    true = np.asarray(y_true)
+    true = check_labels(y_true, "y_true")
     score = np.asarray(y_score)
-    if true.ndim != 1:
-        raise InputError(f"y_true must be a 1-D array of labels; got shape {true.shape}")
     if score.ndim not in (1, 2):
         raise InputError(f"y_score must be (N,) or (N, classes); got shape {score.shape}")
     if len(true) != len(score):
@@ -179,8 +179,6 @@ def read_scores(
             f"y_score holds NaN or infinite values in {bad} of {len(score)} rows; check the model's outputs "
             "(e.g. a diverged training run) before evaluating"
         )
-    if true.dtype.kind == "f" and not np.isfinite(true).all():
-        raise InputError("y_true holds NaN or infinite values; labels must be class indices")
 
     kind = scores
     if kind == "auto":
@@ -193,24 +191,21 @@ def read_scores(
         logger.debug("y_score read as %s", kind)
 
     if kind == "labels":
-        # whole-number floats (e.g. labels read from a CSV) are integer labels
-        true = true.astype(np.int64) if true.dtype.kind == "f" and _integral(true) else true
-        score = score.astype(np.int64) if score.dtype.kind == "f" and _integral(score) else score
         if score.ndim != 1:
             raise InputError(
                 f"scores='labels' needs 1-D hard predictions; got shape {score.shape}; "
                 "pass scores='probabilities' or 'logits' for one column per class"
             )
+        # whole-number floats (e.g. labels read from a CSV) are integer labels
+        score = check_labels(y_score, "y_score")
         if class_names is not None:
             num = len(class_names)
             true_idx = _as_class_indices(true, num, class_names, "y_true", columns=False)
             pred_idx = _as_class_indices(score, num, class_names, "y_score", columns=False)
             names = tuple(str(n) for n in class_names)
         else:
-            try:
-                classes = np.unique(np.concatenate([true, score]))
-            except TypeError as exc:
-                raise InputError(f"y_true and y_score hold labels that cannot be compared: {exc}") from exc
+            check_same_label_type(true, "y_true", score, "y_score")
+            classes = np.unique(np.concatenate([true, score]))
             true_idx = np.searchsorted(classes, true)
             pred_idx = np.searchsorted(classes, score)
             names = tuple(str(c) for c in classes)
@@ -449,7 +444,7 @@ class ClassificationReport:
         bold) and the flagged classes."""
         v = self._values
         s = self.summary()
-        lines = [f"### {title}", ""] if title else []
+        lines = [f"### {escape_markdown(title)}", ""] if title else []
         lines.append(
             " · ".join(
                 f"{label} {_fmt(s[key], digits)}"
@@ -473,7 +468,7 @@ class ClassificationReport:
             if row["below_target"]:
                 recall = f"**{recall}**"
             cells = [
-                str(name),
+                escape_markdown(name),
                 _fmt(row["precision"], digits),
                 recall,
                 _fmt(row["f1-score"], digits),
@@ -485,7 +480,9 @@ class ClassificationReport:
         lines.append("")
         flagged = v["below_recall_target"]
         if flagged:
-            lines.append(f"Recall below the target {self.recall_target:g}: {', '.join(flagged)}.")
+            lines.append(
+                f"Recall below the target {self.recall_target:g}: {escape_markdown(', '.join(flagged))}."
+            )
         else:
             lines.append(f"Every class reaches the recall target {self.recall_target:g}.")
         for metric, reason in v["unavailable"].items():
@@ -688,9 +685,11 @@ class SplitReports(Mapping[str, ClassificationReport]):
         lines.append("|" + "|".join(["---"] + ["---:"] * len(cols) + ["---"]) + "|")
         for split, row in summary.iterrows():
             cells = [_fmt(float(row[c]), digits) for c in cols]
-            lines.append(f"| {split} | " + " | ".join(cells) + f" | {row['below_target'] or '–'} |")
+            flagged = escape_markdown(row["below_target"] or "–")
+            lines.append(f"| {escape_markdown(split)} | " + " | ".join(cells) + f" | {flagged} |")
         splits = list(self._reports)
-        lines += ["", "## Recall per class", "", "| class | " + " | ".join(splits) + " |"]
+        header = " | ".join(map(escape_markdown, splits))
+        lines += ["", "## Recall per class", "", f"| class | {header} |"]
         lines.append("|" + "|".join(["---"] + ["---:"] * len(splits)) + "|")
         for name in self.class_names:
             cells = []
@@ -698,7 +697,7 @@ class SplitReports(Mapping[str, ClassificationReport]):
                 report = self._reports[split]
                 cell = _fmt(report.recall[name], digits)
                 cells.append(f"**{cell}**" if name in report.below_target else cell)
-            lines.append(f"| {name} | " + " | ".join(cells) + " |")
+            lines.append(f"| {escape_markdown(name)} | " + " | ".join(cells) + " |")
         for split, report in self._reports.items():
             lines += ["", report.to_markdown(title=split, digits=digits).rstrip("\n")]
         return "\n".join(lines) + "\n"

@@ -15,6 +15,7 @@ from typing import Any, Literal
 import numpy as np
 
 from embedlab.errors import InputError
+from embedlab.metrics.labels import check_labels
 
 __all__ = ["ClusterScore", "Clustering", "ami", "clustering", "kmeans_labels", "nmi", "silhouette"]
 
@@ -26,14 +27,10 @@ def _check(embeddings: Any, labels: Any) -> tuple[np.ndarray, np.ndarray]:
 
     if isinstance(embeddings, torch.Tensor):
         embeddings = embeddings.detach().cpu().numpy()
-    if isinstance(labels, torch.Tensor):
-        labels = labels.detach().cpu().numpy()
     X = np.asarray(embeddings, dtype=np.float64)
-    y = np.asarray(labels)
+    y = check_labels(labels, "labels")
     if X.ndim != 2:
         raise InputError(f"embeddings must be a 2-D (N, dim) array; got shape {X.shape}")
-    if y.ndim != 1:
-        raise InputError(f"labels must be a 1-D array; got shape {y.shape}")
     if len(X) != len(y):
         raise InputError(f"embeddings has {len(X)} rows but labels has {len(y)}; they must match")
     if len(X) < 2:

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from embedlab.errors import InputError
-from embedlab.threads import map_row_blocks
+from embedlab.metrics.labels import check_labels
+from embedlab.threads import map_row_blocks, torch_threads
 
 if TYPE_CHECKING:
     import torch
@@ -35,19 +36,29 @@ __all__ = [
 _CHUNK_ELEMENTS = 1 << 24
 
 
-def _as_tensor(x: Any, name: str, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
+def _as_embeddings(x: Any, name: str, device: torch.device) -> torch.Tensor:
     import torch
 
     t = x.detach() if isinstance(x, torch.Tensor) else torch.as_tensor(np.asarray(x))
-    t = t.to(device=device, dtype=dtype)
-    if dtype.is_floating_point:
-        if t.ndim != 2:
-            raise InputError(f"{name} must be a 2-D (N, dim) array of embeddings; got shape {tuple(t.shape)}")
-        if not torch.isfinite(t).all():
-            raise InputError(f"{name} holds NaN or infinite values; check the model that produced them")
-    elif t.ndim != 1:
-        raise InputError(f"{name} must be a 1-D array of integer labels; got shape {tuple(t.shape)}")
+    t = t.to(device=device, dtype=torch.float32)
+    if t.ndim != 2:
+        raise InputError(f"{name} must be a 2-D (N, dim) array of embeddings; got shape {tuple(t.shape)}")
+    if not torch.isfinite(t).all():
+        raise InputError(f"{name} holds NaN or infinite values; check the model that produced them")
     return t
+
+
+def _as_labels(x: Any, name: str, device: torch.device) -> torch.Tensor:
+    """int64 labels on ``device``; floats must be whole numbers (see :func:`check_labels`)."""
+    import torch
+
+    if isinstance(x, torch.Tensor) and not x.is_floating_point() and not x.is_complex():
+        labels = x.detach()
+        if labels.ndim != 1:
+            raise InputError(f"{name} must be a 1-D array of integer labels; got shape {tuple(labels.shape)}")
+    else:
+        labels = torch.from_numpy(check_labels(x, name, strings=False))
+    return labels.to(device=device, dtype=torch.long)
 
 
 def _distance_chunks(
@@ -241,13 +252,14 @@ def check_retrieval_inputs(
     Raises
     ------
     InputError
-        Mismatched lengths or dimensions, non-finite embeddings, one of ``reference`` /
-        ``reference_labels`` without the other, bad ``ks``, or nothing to retrieve.
+        Mismatched lengths or dimensions, non-finite embeddings, labels that are not
+        integers, one of ``reference`` / ``reference_labels`` without the other, bad ``ks``,
+        or nothing to retrieve.
     """
     import torch
 
-    q = _as_tensor(query, "query", device, torch.float32)
-    ql = _as_tensor(query_labels, "query_labels", device, torch.long)
+    q = _as_embeddings(query, "query", device)
+    ql = _as_labels(query_labels, "query_labels", device)
     leave_one_out = reference is None
     if leave_one_out:
         if reference_labels is not None:
@@ -256,8 +268,8 @@ def check_retrieval_inputs(
     else:
         if reference_labels is None:
             raise InputError("reference was given without reference_labels; pass both")
-        r = _as_tensor(reference, "reference", device, torch.float32)
-        rl = _as_tensor(reference_labels, "reference_labels", device, torch.long)
+        r = _as_embeddings(reference, "reference", device)
+        rl = _as_labels(reference_labels, "reference_labels", device)
     for emb, lab, name in ((q, ql, "query"), (r, rl, "reference")):
         if emb.shape[0] != lab.shape[0]:
             raise InputError(
@@ -364,7 +376,8 @@ def retrieval(
     Parameters
     ----------
     query, query_labels
-        Embeddings ``(N, d)`` (numpy or torch) and their integer labels ``(N,)``.
+        Embeddings ``(N, d)`` (numpy or torch) and their integer labels ``(N,)``. Whole-number
+        floats (``1.0``) count as integers; other floats are refused, never truncated.
     reference, reference_labels
         The searched set. ``None`` means leave-one-out: each query searches the other
         queries, never itself.
@@ -390,7 +403,8 @@ def retrieval(
     Raises
     ------
     InputError
-        Mismatched lengths or dimensions, non-finite embeddings, or an empty reference set.
+        Mismatched lengths or dimensions, non-finite embeddings, an empty reference set, or
+        labels that are not integers (fractional or NaN floats, strings, mixed types).
 
     Notes
     -----
@@ -403,10 +417,11 @@ def retrieval(
         query, query_labels, reference, reference_labels, ks, resolve_device(device)
     )
     scores = RetrievalScores(inputs)
-    for rows, hits in _hit_chunks(
-        inputs, exclude_self=inputs.leave_one_out, distance=distance, chunk_size=chunk_size
-    ):
-        scores.add(rows, hits)
+    with torch_threads(min(len(inputs.query) * len(inputs.reference), _CHUNK_ELEMENTS) * inputs.query.shape[1]):
+        for rows, hits in _hit_chunks(
+            inputs, exclude_self=inputs.leave_one_out, distance=distance, chunk_size=chunk_size
+        ):
+            scores.add(rows, hits)
     return scores.result()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -11,12 +12,33 @@ from embedlab.errors import ConfigError, EmbedlabError
 from embedlab.params import validate_section
 from embedlab.tuning.settings import TuneSettings
 from embedlab.tuning.space import SearchSpace, apply_params, find_spaces
-from embedlab.tuning.tasks import ExperimentTrainable, get_task, validate_train
+from embedlab.tuning.tasks import ExperimentTrainable, check_task, get_task, train_problems, validate_train
 
 if TYPE_CHECKING:
     from embedlab.tuning.result import TuneResult
 
-__all__ = ["check_space", "prepare", "resolve_settings", "tune"]
+__all__ = ["check_space", "check_storage", "prepare", "resolve_settings", "tune"]
+
+
+def check_storage(storage: Path) -> None:
+    """Refuse a storage path that cannot become a writable folder, before anything is written.
+
+    Raises
+    ------
+    ConfigError
+        When the path, or a folder it would be created in, is a file, or is not writable.
+    """
+    existing = next(p for p in (storage, *storage.parents) if p.exists())
+    if not existing.is_dir():
+        raise ConfigError(
+            f"tune.storage_path {str(storage)!r} cannot be created: {str(existing)!r} is a file, "
+            "not a folder; choose another storage_path"
+        )
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ConfigError(
+            f"tune.storage_path {str(storage)!r} is not writable ({str(existing)!r} refuses new files); "
+            "choose a folder you can write to"
+        )
 
 
 def resolve_settings(config: ExperimentConfig, overrides: dict[str, Any]) -> TuneSettings:
@@ -39,6 +61,7 @@ def resolve_settings(config: ExperimentConfig, overrides: dict[str, Any]) -> Tun
         raise ConfigError(
             f"tune.grace_period {settings.grace_period} exceeds max_epochs {max_epochs}; lower it"
         )
+    check_storage(storage)
     return settings.model_copy(update={"max_epochs": max_epochs, "storage_path": str(storage)})
 
 
@@ -84,6 +107,7 @@ def prepare(
     """
     config = as_config(config_or_path)
     settings = resolve_settings(config, overrides)
+    check_task(config, settings.metric)
     space = find_spaces(config)
     check_space(config, space)
     if settings.searcher == "grid":
@@ -128,10 +152,13 @@ def tune(config_or_path: ExperimentConfig | dict[str, Any] | str | Path, **overr
     ------
     ConfigError
         For a bad space (empty choices, min > max, a step that does not fit), bad settings,
-        or resources no node of the cluster has, all before any trial starts.
+        a metric the task does not report, a storage path that cannot be a folder, an
+        unreachable cluster address, or resources no node of the cluster has, all before any
+        trial starts.
     """
     from embedlab.registry import create
 
+    config_or_path = as_config(config_or_path, check=train_problems)  # every problem of the file at once
     config, settings, space, trainable = prepare(config_or_path, **overrides)
     if config.tuner is None:
         tuner = create("tuner", "ray")

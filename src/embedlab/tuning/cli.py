@@ -12,12 +12,20 @@ __all__ = ["tune_command"]
 @click.command("tune")
 @click.argument("config", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
-    "--address", default=None, help="Ray cluster to join (host:port or auto); default: RAY_ADDRESS or local."
+    "--address",
+    default=None,
+    help="Ray cluster to join (host:port, ray://host:port or auto); default: RAY_ADDRESS or local.",
 )
 @click.option("--num-samples", type=int, default=None, help="Trials to run (overrides tune.num_samples).")
 @click.option("--max-epochs", type=int, default=None, help="Most epochs a trial (overrides tune.max_epochs).")
 @click.option("--storage-path", default=None, help="Where results go (default: runs/<name>/tune).")
-@click.option("--top", type=int, default=10, show_default=True, help="Trials shown in the final summary.")
+@click.option(
+    "--top",
+    type=click.IntRange(min=0),
+    default=10,
+    show_default=True,
+    help="Trials shown in the final summary.",
+)
 @click.option("--resume", is_flag=True, help="Resume an interrupted search found in the storage path.")
 @click.option("--quiet", is_flag=True, help="No live progress table, only the summary.")
 def tune_command(

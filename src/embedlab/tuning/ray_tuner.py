@@ -12,6 +12,7 @@ import io
 import logging
 import math
 import os
+import socket
 import time
 from pathlib import Path
 from typing import Any
@@ -22,10 +23,10 @@ from ray import tune
 from embedlab.errors import ConfigError
 from embedlab.tuning.base import Trainable, TrialRecord, describe_error, trial_status
 from embedlab.tuning.result import TuneResult
-from embedlab.tuning.settings import RayTunerParams, TuneSettings
+from embedlab.tuning.settings import RayTunerParams, TuneSettings, split_address
 from embedlab.tuning.space import Grid, SearchSpace, grid_points, to_ray
 
-__all__ = ["RayTuner", "RayTunerParams", "ensure_runtime"]
+__all__ = ["RayTuner", "RayTunerParams", "ensure_runtime", "probe_address"]
 
 logger = logging.getLogger(__name__)
 
@@ -52,19 +53,88 @@ _RAY_KEYS = {
 }
 
 
+#: Seconds a TCP connection to a Ray address may take before the address counts as unreachable
+#: (``ray.init`` itself retries a dead address for minutes).
+CONNECT_TIMEOUT_S = 5.0
+
+
+def _auto_address() -> str | None:
+    """The ``host:port`` Ray's ``address="auto"`` resolves to (the latest ``ray start`` cluster),
+    or ``None`` when it cannot be told.
+
+    Raises
+    ------
+    ConfigError
+        If no running cluster is found.
+    """
+    try:  # a private helper: if Ray moves it, ray.init resolves "auto" unprobed
+        from ray._private.services import canonicalize_bootstrap_address
+    except ImportError:
+        return None
+    try:
+        return canonicalize_bootstrap_address("auto")
+    except ConnectionError:
+        raise ConfigError(
+            "Ray address 'auto' found no running Ray cluster on this machine; start one with "
+            "ray start --head, or give the head node's host:port"
+        ) from None
+
+
+def probe_address(address: str, source: str = "tune.address / --address") -> None:
+    """Refuse a Ray address that is malformed or has nothing listening, within a few seconds.
+
+    Parameters
+    ----------
+    address
+        ``host:port``, ``ray://host:port``, ``auto`` or ``local``.
+    source
+        Where the address came from, for the message.
+
+    Raises
+    ------
+    ConfigError
+        Naming the address, its source and the fix.
+    """
+    try:
+        target = split_address(address)
+        if target is None and address == "auto":
+            resolved = _auto_address()
+            target = None if resolved is None else split_address(resolved)
+    except ConfigError as exc:
+        raise ConfigError(f"{exc} (from {source})") from None
+    if target is None:
+        return
+    try:
+        with socket.create_connection(target, timeout=CONNECT_TIMEOUT_S):
+            pass
+    except OSError as exc:
+        reason = "timed out" if isinstance(exc, TimeoutError) else (exc.strerror or str(exc))
+        raise ConfigError(
+            f"cannot reach the Ray cluster at {address!r} ({source}): connecting to "
+            f"{target[0]}:{target[1]} failed ({reason}); check that the head node runs (ray start --head), "
+            "that host and port are its GCS address (or ray://host:10001 for Ray Client) and that no "
+            "firewall blocks it, or leave the address unset to run locally"
+        ) from None
+
+
 def ensure_runtime(address: str | None, num_cpus: int | None = None, num_gpus: float | None = None) -> None:
     """Join the Ray cluster at ``address`` (or ``RAY_ADDRESS``), or start a local runtime.
 
     A runtime already started in this process is reused when it is the one asked for.
+    Before joining, the address is checked with a TCP connection (:func:`probe_address`), so
+    an unreachable cluster fails in seconds rather than after ``ray.init``'s minutes of retries.
 
     Raises
     ------
     ConfigError
         If the cluster cannot be reached, or this process is already connected elsewhere.
     """
+    source = "tune.address / --address" if address else "the RAY_ADDRESS environment variable"
     address = address or os.environ.get("RAY_ADDRESS") or None
+    if address and not (ray.is_initialized() and address in {"auto", "local"}):
+        probe_address(address, source)
     if ray.is_initialized():
-        if address and address != "auto":
+        if address and address not in {"auto", "local"}:
             current = ray.get_runtime_context().gcs_address
             if current != address.removeprefix("ray://"):
                 raise ConfigError(
@@ -107,7 +177,15 @@ def check_resources(resources: dict[str, float]) -> None:
 
 
 def _run_trial(config: dict[str, Any], experiment: Trainable) -> None:
-    """The Ray function trainable: forwards each epoch's metrics to ``tune.report``."""
+    """The Ray function trainable: forwards each epoch's metrics to ``tune.report``.
+
+    The trial keeps to the CPUs it was given: :func:`embedlab.threads.cpu_budget` caps the
+    thread policy at the trial's CPU allocation (1 when Ray does not say), and torch runs on
+    the policy's threads (``OMP_NUM_THREADS``, which Ray sets to the allocation, or one per
+    CPU), as do the trainers inside it.
+    """
+    from embedlab.threads import cpu_budget, torch_threads
+
     extra = {
         "started_at": time.time(),
         "cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES", ""),
@@ -116,7 +194,12 @@ def _run_trial(config: dict[str, Any], experiment: Trainable) -> None:
     def report(metrics: dict[str, Any]) -> None:
         tune.report({**metrics, **extra})
 
-    experiment(dict(config), report)
+    try:
+        cpus = float(tune.get_context().get_trial_resources().required_resources.get("CPU", 1))
+    except (AttributeError, RuntimeError):  # outside a Ray Tune session
+        cpus = 1.0
+    with cpu_budget(max(1, math.floor(cpus))), torch_threads():
+        experiment(dict(config), report)
 
 
 class _Progress(tune.Callback):

@@ -70,7 +70,13 @@ class TuneResult:
         self.wall_time_s = wall_time_s
 
     def score(self, trial: TrialRecord) -> float:
-        """A trial's best value of the metric over its epochs (NaN if it never reported it)."""
+        """A trial's best value of the metric over its epochs.
+
+        NaN if it never reported the metric, or failed: the epochs a failed trial reported
+        (before it diverged, say) do not make it a candidate for the best.
+        """
+        if trial.status == "failed":
+            return math.nan
         return _best([row.get(self.metric, math.nan) for row in trial.history], self.mode)
 
     @property
@@ -85,7 +91,8 @@ class TuneResult:
     def table(self) -> pd.DataFrame:
         """One row per trial: id, status, parameters, score, epochs, times, error, node info.
 
-        The score column is named after the metric and holds the trial's best value.
+        The score column is named after the metric and holds the trial's best value (NaN for
+        a failed trial).
         """
         rows = []
         for trial in self.trials:
@@ -122,7 +129,7 @@ class TuneResult:
         return pd.DataFrame(rows)
 
     def ranked_trials(self) -> list[TrialRecord]:
-        """Trials that reported the metric, best first."""
+        """Trials that reported the metric and did not fail, best first."""
         scored = [t for t in self.trials if math.isfinite(self.score(t))]
         return sorted(scored, key=self.score, reverse=self.mode == "max")
 
@@ -139,7 +146,7 @@ class TuneResult:
         if not ranked:
             reported = sorted({k for t in self.trials for row in t.history for k in row})
             raise ConfigError(
-                f"no trial reported metric {self.metric!r} ({len(self.trials)} trials, "
+                f"no trial reported metric {self.metric!r} without failing ({len(self.trials)} trials, "
                 f"{sum(t.status == 'failed' for t in self.trials)} failed); reported metrics: "
                 f"{', '.join(reported) or 'none'}"
             )

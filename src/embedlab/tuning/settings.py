@@ -4,11 +4,35 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
+from embedlab.errors import ConfigError
 from embedlab.params import Params
 
-__all__ = ["RayTunerParams", "Resources", "TuneSettings"]
+__all__ = ["RayTunerParams", "Resources", "TuneSettings", "split_address"]
+
+
+def split_address(address: str) -> tuple[str, int] | None:
+    """The ``(host, port)`` of a Ray address, or ``None`` for ``auto`` and ``local``.
+
+    Accepts ``host:port`` (a GCS address), ``ray://host:port`` (a Ray Client server) and
+    ``[ipv6]:port``.
+
+    Raises
+    ------
+    ConfigError
+        Naming the address when it is none of these.
+    """
+    if address in {"auto", "local"}:
+        return None
+    hint = "give host:port of the head node's GCS (e.g. 10.0.0.5:6379), ray://host:port, auto or local"
+    host, sep, port = address.removeprefix("ray://").rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    if not sep or not host or "/" in host:
+        raise ConfigError(f"Ray address {address!r} is not host:port; {hint}")
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(f"Ray address {address!r} has port {port!r}, not a number in 1..65535; {hint}")
+    return host, int(port)
 
 
 class Resources(Params):
@@ -34,7 +58,10 @@ class TuneSettings(Params):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    metric: str = Field("val_accuracy", description="The reported metric to optimise.")
+    metric: str = Field(
+        "val_accuracy",
+        description="The metric to optimise: one the task reports each epoch (checked before any trial).",
+    )
     mode: Literal["min", "max"] = Field("max", description="Whether a larger or smaller metric is better.")
     scheduler: Literal["asha", "hyperband", "fifo"] = Field(
         "asha", description="Early stopping: asynchronous successive halving, HyperBand, or none (fifo)."
@@ -62,15 +89,36 @@ class TuneSettings(Params):
     max_failures: int = Field(0, ge=0, description="Retries of a failed trial before it counts as failed.")
     resume: bool = Field(False, description="Resume an interrupted search found in storage_path/name.")
     address: str | None = Field(
-        None, description="Ray cluster to join ('host:port' or 'auto'); None: RAY_ADDRESS, else local."
+        None,
+        description="Ray cluster to join ('host:port', 'ray://host:port', 'auto' or 'local'); "
+        "None: RAY_ADDRESS, else local. An unreachable address fails within seconds.",
     )
-    seed: int | None = Field(None, description="Seed of the searcher; None: the config's seed.")
+    seed: int | None = Field(
+        None, ge=0, le=2**32 - 1, description="Seed of the searcher; None: the config's seed."
+    )
     baseline: dict[str, Any] = Field(
         default_factory=dict,
         description="Parameter values of the untuned baseline that retrain_best compares against "
         "(dotted paths, e.g. backend.units); parameters left out take the component's default.",
     )
     verbose: int = Field(0, ge=0, le=3, description="Ray Tune's own console output (0: none).")
+
+    @field_validator("name")
+    @classmethod
+    def _one_folder(cls, name: str) -> str:
+        if name in {".", ".."} or any(sep in name for sep in "/\\"):
+            raise ValueError(
+                f"tune.name {name!r} must be one folder name inside storage_path (no '/', '\\', "
+                "'.' or '..'); set storage_path to choose where results go"
+            )
+        return name
+
+    @field_validator("address")
+    @classmethod
+    def _address_form(cls, address: str | None) -> str | None:
+        if address is not None:
+            split_address(address)
+        return address
 
     def trial_count(self) -> int:
         """``num_samples`` with its default filled in."""
