@@ -63,12 +63,7 @@ def test_diagnose_and_plot(vectors_file, tmp_path):
         assert out.stat().st_size > 0
 
 
-def test_errors_are_one_line(vectors_file, tmp_path):
-    r = CliRunner().invoke(main, ["words", "neighbors", "kingg", "-v", vectors_file])
-    assert r.exit_code == 2 and "kingg" in r.output and "did you mean 'king'" in r.output
-    assert "Traceback" not in r.output
-    r = CliRunner().invoke(main, ["words", "neighbors", "king", "-v", str(tmp_path / "none.txt")])
-    assert r.exit_code == 2 and "does not exist" in r.output
-    args = ["words", "plot", "-p", "manwoman", "-o", str(tmp_path / "x.png"), "-v", vectors_file]
-    r = CliRunner().invoke(main, args)
-    assert r.exit_code == 2 and "from:to" in r.output
+def test_the_format_option(vectors_file):
+    r = run("neighbors", "king", "-k", "2", "-v", vectors_file, "--format", "word2vec-txt", "--json")
+    assert r.exit_code == 0, r.output
+    assert len(json.loads(r.output)["king"]) == 2

@@ -37,6 +37,21 @@ def test_exact_ties_in_the_top_k_come_in_vocabulary_order() -> None:
     assert idx[:, :3].tolist() == [[7, 19_999, 30_001]] * 2
 
 
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+def test_bit_equal_scores_come_in_vocabulary_order_on_both_backends(backend: str) -> None:
+    """One-hot queries score every row exactly (one product, the rest zeros): duplicates tie to the bit."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    vectors = np.abs(rng.standard_normal((50, 6)))
+    vectors[[40, 3, 17, 9]] = [9.0, 0.5, 0.5, 0.5, 0.5, 0.5]  # the best four for the first query
+    engine = Engine(vectors, device="cpu" if backend == "numpy" else torch.device("cpu"))
+    assert engine.backend == backend
+    res = engine.search("cosine", k=6, queries=np.eye(6, dtype=np.float32))
+    assert res.indices[0, :4].tolist() == [3, 9, 17, 40]
+    ties = res.scores[:, 1:] == res.scores[:, :-1]
+    assert (res.indices[:, 1:] > res.indices[:, :-1])[ties].all()
+
+
 class Counter:
     """A stand-in for a tqdm bar."""
 
@@ -85,3 +100,19 @@ def test_blas_in_caller_limits_blas_to_one_thread_and_restores_it() -> None:
     with embedlab.threads.blas_in_caller():
         assert set(blas_threads()) <= {1}
     assert blas_threads() == before
+
+
+def test_the_comparison_of_answers_allows_near_ties_only(same) -> None:
+    """The tests' one comparison: words may differ only where their scores are within the tolerance."""
+    tol = same.tolerance
+    same.ranking([[("a", 0.9), ("b", 0.5), ("c", 0.5 - tol / 2)]], [[("a", 0.9), ("c", 0.5), ("b", 0.5)]])
+    same.ranking([[("a", 0.9), ("b", 0.5)]], [[("a", 0.9), ("z", 0.5 + tol / 2)]])  # a near tie for last place
+    same.ranking((np.array([[3, 1]]), np.array([[2.0, 1.0]])), [[(3, 2.0), (1, 1.0 + tol / 4)]])
+    for got, expected in (
+        ([[("a", 0.9), ("b", 0.5)]], [[("b", 0.9), ("a", 0.5)]]),  # swapped though far apart
+        ([[("a", 0.9), ("b", 0.5)]], [[("a", 0.9), ("z", 0.49)]]),  # another word, not a near tie
+        ([[("a", 0.9), ("b", 0.5)]], [[("a", 0.9), ("b", 0.5 + 3 * tol)]]),  # a score off by more than rounding
+        ([[("a", 0.9)]], [[("a", 0.9), ("b", 0.5)]]),  # fewer answers
+    ):
+        with pytest.raises(AssertionError):
+            same.ranking(got, expected)

@@ -78,24 +78,48 @@ def test_pickle_needs_trusted(small_kv, tmp_path):
     assert sorted(WordVectors.load(model_path, trusted=True).words) == ["a", "b", "c"]
 
 
-def test_corrupt_missing_and_empty_files(tmp_path, small_kv):
-    bad = tmp_path / "broken.txt"
-    bad.write_text("3 8\nking 0.1 0.2\n")
-    with pytest.raises(InputError) as err:
-        WordVectors.load(bad)
-    assert str(bad) in str(err.value) and "word2vec-txt" in str(err.value) and "glove" in str(err.value)
-    binary = tmp_path / "broken.bin"
-    good = tmp_path / "good.bin"
-    small_kv.save_word2vec_format(str(good), binary=True)
-    binary.write_bytes(good.read_bytes()[:40])
-    with pytest.raises(InputError, match="broken.bin.*formats tried"):
-        WordVectors.load(binary)
-    with pytest.raises(InputError, match="does not exist"):
-        WordVectors.load(tmp_path / "missing.txt")
-    empty = tmp_path / "empty.vec"
-    empty.write_text("")
-    with pytest.raises(InputError, match="empty"):
-        WordVectors.load(empty)
+@pytest.mark.parametrize("header", [True, False], ids=["word2vec-txt", "glove"])
+@pytest.mark.parametrize("suffix", [".txt", ".txt.gz"])
+def test_a_utf8_bom_is_stripped(small_kv, tmp_path, header, suffix):
+    import gzip
+
+    plain = tmp_path / "plain.txt"
+    small_kv.save_word2vec_format(str(plain), write_header=header)
+    path = tmp_path / f"bom{suffix}"
+    data = b"\xef\xbb\xbf" + plain.read_bytes()
+    written = gzip.compress(data) if suffix.endswith(".gz") else data
+    path.write_bytes(written)
+    assert detect_format(path) == ("word2vec-txt" if header else "glove")
+    wv = WordVectors.load(path)
+    _same(wv, small_kv)
+    assert "\ufeffking" not in wv
+    assert path.read_bytes() == written  # read from a copy: the file itself is untouched
+
+
+def test_the_format_comes_from_the_content_after_the_header(small_kv, tmp_path):
+    """A binary word2vec file named .txt is read as binary, a text one named .bin as text."""
+    binary_named_txt, text_named_bin = tmp_path / "vectors.txt", tmp_path / "vectors.bin"
+    small_kv.save_word2vec_format(str(binary_named_txt), binary=True)
+    small_kv.save_word2vec_format(str(text_named_bin), binary=False)
+    assert detect_format(binary_named_txt) == "word2vec-bin"
+    assert detect_format(text_named_bin) == "word2vec-txt"
+    _same(WordVectors.load(binary_named_txt), small_kv)
+    _same(WordVectors.load(text_named_bin), small_kv)
+    _same(WordVectors.load(text_named_bin, format="word2vec-txt"), small_kv)
+
+
+def test_a_file_is_read_in_one_format_only(small_kv, tmp_path, monkeypatch):
+    """A text file that fails to parse is reported as text, never re-read as binary."""
+    import embedlab.words.loading as loading
+
+    tried: list[str] = []
+    read = loading._read
+    monkeypatch.setattr(loading, "_read", lambda path, fmt, **kw: tried.append(fmt) or read(path, fmt, **kw))
+    broken = tmp_path / "broken.txt"
+    broken.write_text("3 8\nking 0.1 0.2\n")
+    with pytest.raises(InputError, match="as word2vec-txt"):
+        WordVectors.load(broken)
+    assert tried == ["word2vec-txt"]
 
 
 def test_downloader_name_offline(tmp_path, monkeypatch, small_kv):

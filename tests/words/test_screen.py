@@ -25,12 +25,6 @@ def float32_topk(Q: np.ndarray, U: np.ndarray, k: int, exclude: np.ndarray | Non
     return _topk_numpy(S, k)
 
 
-def assert_same_topk(got: tuple[np.ndarray, np.ndarray], expected: tuple[np.ndarray, np.ndarray]) -> None:
-    """Same candidates in the same order; scores equal up to float32 summation order."""
-    np.testing.assert_array_equal(got[0], expected[0])
-    np.testing.assert_allclose(got[1], expected[1], atol=1e-6)
-
-
 @pytest.mark.parametrize("kind", ["gaussian", "spiky", "clustered"])
 def test_screened_scores_stay_within_delta(kind: str) -> None:
     """The bound the screen relies on, against float64 products, on rows of different shapes."""
@@ -49,10 +43,15 @@ def test_screened_scores_stay_within_delta(kind: str) -> None:
 
 
 @pytest.mark.parametrize(("V", "k"), [(3 * TILE + 917, 11), (2 * TILE, 1), (TILE + 5, 20)])
-def test_screen_returns_the_float32_top_k(V: int, k: int) -> None:
+def test_screen_returns_the_float32_top_k(V: int, k: int, same) -> None:
+    """The same words as the float32 search, near ties in either order.
+
+    Rows 7 and V - 3 are identical, yet their products with a query can differ in the last
+    bits (by their place in the product, with AVX2 kernels), so they may come in either order.
+    """
     rng = np.random.default_rng(V)
     U = unit_rows(rng.standard_normal((V, 48)))
-    U[V - 3] = U[7]  # exact ties: the screen must order them by index, as the float32 search
+    U[V - 3] = U[7]
     screen = Screen(U)
     q = np.r_[np.arange(0, 300, 3), V - 1, 7]
     exclude = np.stack([q, np.where(q % 2 == 0, (q * 31) % V, -1)], axis=1)
@@ -60,7 +59,9 @@ def test_screen_returns_the_float32_top_k(V: int, k: int) -> None:
     for rows in (slice(None), slice(0, 40)):  # a second, smaller call reuses the buffers
         idx, val, done = screen.topk(U[q[rows]], k, exclude[rows], buffers=buffers)
         assert done.all()
-        assert_same_topk((idx, val), float32_topk(U[q[rows]], U, k, exclude[rows]))
+        same.ranking((idx, val), float32_topk(U[q[rows]], U, k, exclude[rows]))
+        ties = val[:, 1:] == val[:, :-1]  # scores equal to the last bit come in vocabulary order
+        assert (idx[:, 1:] > idx[:, :-1])[ties].all()
 
 
 def test_screen_on_tight_clusters_finds_the_best_scores() -> None:
@@ -83,14 +84,14 @@ def test_screen_on_tight_clusters_finds_the_best_scores() -> None:
     assert all(len(set(row)) == 30 for row in idx.tolist())
 
 
-def test_screen_limited_to_a_prefix_of_the_candidates() -> None:
+def test_screen_limited_to_a_prefix_of_the_candidates(same) -> None:
     rng = np.random.default_rng(1)
     U = unit_rows(rng.standard_normal((3 * TILE, 32)))
     screen = Screen(U)
     limit = TILE + 1_234  # ends inside a tile
     idx, val, done = screen.topk(U[:50], 5, limit=limit)
     assert done.all() and idx.max() < limit
-    assert_same_topk((idx, val), float32_topk(U[:50], U[:limit], 5))
+    same.ranking((idx, val), float32_topk(U[:50], U[:limit], 5))
 
 
 def test_rows_the_screen_cannot_order_are_handed_back() -> None:
@@ -105,7 +106,9 @@ def test_rows_the_screen_cannot_order_are_handed_back() -> None:
 
 
 @pytest.mark.parametrize("threads", [1, 2, 3])
-def test_engine_search_through_the_screen_equals_float32(monkeypatch: pytest.MonkeyPatch, threads: int) -> None:
+def test_engine_search_through_the_screen_equals_float32(
+    monkeypatch: pytest.MonkeyPatch, threads: int, same
+) -> None:
     """Chunks over threads, masks, a prefix and handed-back rows all land in the right rows."""
     monkeypatch.setattr(embedlab.threads, "cpu_threads", lambda: threads)
     monkeypatch.setattr(engine_module, "cpu_threads", lambda: threads)
@@ -122,7 +125,7 @@ def test_engine_search_through_the_screen_equals_float32(monkeypatch: pytest.Mon
     for candidates in (None, TILE + 77):
         got = screened.search("cosine", k=8, queries=screened.unit[q], exclude=exclude, candidates=candidates)
         want = plain.search("cosine", k=8, queries=plain.unit[q], exclude=exclude, candidates=candidates)
-        assert_same_topk((got.indices, got.scores), (want.indices, want.scores))
+        same.ranking((got.indices, got.scores), (want.indices, want.scores))
     assert screened._screen is not None and plain._screen is None
     assert screened._screen.tiles == 3
     assert torch.get_num_threads() == before
@@ -154,7 +157,7 @@ def test_the_screen_stays_out_where_it_cannot_help() -> None:
     assert engine._screen is not None
 
 
-def test_3cosadd_through_the_screen_equals_float32() -> None:
+def test_3cosadd_through_the_screen_equals_float32(same) -> None:
     """Counting analogies without ranks: the offset queries, their input words masked."""
     rng = np.random.default_rng(4)
     vectors = rng.standard_normal((2 * TILE, 32))
@@ -163,7 +166,7 @@ def test_3cosadd_through_the_screen_equals_float32() -> None:
     abc[0] = [9, 9, 9]  # b + c - a = a: a query along an input word, which is masked
     args = {"k": 1, "pos": abc[:, 1:], "neg": abc[:, :1], "exclude": abc, "candidates": 2 * TILE - 10}
     got, want = screened.search("3cosadd", **args), plain.search("3cosadd", **args)
-    assert_same_topk((got.indices, got.scores), (want.indices, want.scores))
+    same.ranking((got.indices, got.scores), (want.indices, want.scores))
     assert screened._screen is not None
 
 
@@ -190,14 +193,11 @@ def test_an_engine_counts_the_work_the_screen_could_take(monkeypatch: pytest.Mon
     assert engine._screen is None
 
 
-def test_neighbors_through_the_screen_equal_most_similar(lee_wv) -> None:
+def test_neighbors_through_the_screen_equal_most_similar(lee_wv, same) -> None:
     wv = WordVectors(lee_wv.kv, device="cpu")
     wv.engine.screen = True
     words = wv.words[:400:4]
-    for w, got in zip(words, wv.neighbors(words, topn=10), strict=True):
-        expected = lee_wv.kv.most_similar(w, topn=10)
-        assert [x for x, _ in got] == [x for x, _ in expected]
-        assert np.allclose([s for _, s in got], [s for _, s in expected], atol=1e-5)
+    same.ranking(wv.neighbors(words, topn=10), [lee_wv.kv.most_similar(w, topn=10) for w in words])
     assert wv.engine._screen is not None
 
 

@@ -10,6 +10,8 @@ from typing import Any
 
 import click
 
+from embedlab.words.loading import FORMATS
+
 __all__ = ["words"]
 
 
@@ -24,13 +26,23 @@ def _vectors_options(fn: Any) -> Any:
     fn = click.option("--trusted", is_flag=True, help="Allow pickle-based files (.kv, .model).")(fn)
     fn = click.option("--no-download", is_flag=True, help="Never download downloader names.")(fn)
     fn = click.option("--device", default="auto", show_default=True, help="'auto', 'cpu' or 'cuda[:N]'.")(fn)
+    fn = click.option(
+        "--format",
+        "vectors_format",
+        type=click.Choice(["auto", *FORMATS]),
+        default="auto",
+        show_default=True,
+        help="The vectors file's format; 'auto' detects it from the suffix and the first bytes.",
+    )(fn)
     return fn
 
 
-def _load(vectors: str, trusted: bool, no_download: bool, device: str) -> Any:
+def _load(vectors: str, trusted: bool, no_download: bool, device: str, vectors_format: str) -> Any:
     from embedlab.words import WordVectors
 
-    return WordVectors.load(vectors, trusted=trusted, download=not no_download, device=device)
+    return WordVectors.load(
+        vectors, trusted=trusted, download=not no_download, device=device, format=vectors_format
+    )
 
 
 def _scored(rows: list[tuple[str, float]]) -> str:
@@ -57,9 +69,10 @@ def neighbors_command(
     trusted: bool,
     no_download: bool,
     device: str,
+    vectors_format: str,
 ) -> None:
     """Nearest neighbours of each QUERY word, in one batched call."""
-    wv = _load(vectors, trusted, no_download, device)
+    wv = _load(vectors, trusted, no_download, device, vectors_format)
     result = wv.neighbors(list(query), topn=topn, restrict_vocab=restrict_vocab)
     if as_json:
         click.echo(json.dumps(dict(zip(query, result, strict=True)), indent=2))
@@ -85,11 +98,12 @@ def analogy_command(
     trusted: bool,
     no_download: bool,
     device: str,
+    vectors_format: str,
 ) -> None:
     """Words nearest POSITIVE minus --negative: ``analogy woman king -n man`` gives queen."""
     from embedlab.errors import InputError
 
-    wv = _load(vectors, trusted, no_download, device)
+    wv = _load(vectors, trusted, no_download, device, vectors_format)
     if both:
         if len(positive) != 2 or len(negative) != 1:
             raise InputError("--both needs exactly two positive words and one --negative word")
@@ -120,9 +134,10 @@ def evaluate_command(
     trusted: bool,
     no_download: bool,
     device: str,
+    vectors_format: str,
 ) -> None:
     """Analogy accuracy (Google set) and similarity correlations (WordSim353, SimLex-999)."""
-    wv = _load(vectors, trusted, no_download, device)
+    wv = _load(vectors, trusted, no_download, device, vectors_format)
     if not analogy_files and not similarity_files:
         analogy_files, similarity_files = ("questions-words",), ("wordsim353", "simlex999")
     protocol = {
@@ -166,9 +181,10 @@ def diagnose_command(
     trusted: bool,
     no_download: bool,
     device: str,
+    vectors_format: str,
 ) -> None:
     """Why A : B :: C : ? misses --expected (``diagnose old young cow -e calf -e veal``)."""
-    wv = _load(vectors, trusted, no_download, device)
+    wv = _load(vectors, trusted, no_download, device, vectors_format)
     diag = wv.diagnose_analogy(a, b, c, list(expected), topn=topn, method=method)
     click.echo(diag.summary())
     if figure:
@@ -203,13 +219,14 @@ def plot_command(
     trusted: bool,
     no_download: bool,
     device: str,
+    vectors_format: str,
 ) -> None:
     """Plot words in 2-D: groups (--group), arrows (--pair), or just the EXTRA words."""
     from embedlab.errors import InputError
     from embedlab.io import save_figure
     from embedlab.plots import words as wplots
 
-    wv = _load(vectors, trusted, no_download, device)
+    wv = _load(vectors, trusted, no_download, device, vectors_format)
     if groups:
         parsed = {}
         for g in groups:

@@ -22,15 +22,21 @@ from typing import Any, Literal
 
 import numpy as np
 
-from embedlab.threads import blas_in_caller, cpu_threads, on_threads, torch_in_caller
+from embedlab.threads import blas_in_caller, cpu_threads, on_threads, torch_in_caller, torch_threads
 from embedlab.words.screen import Screen, masked_entries
 
-__all__ = ["Engine", "SearchResult", "unit_rows", "METHODS"]
+__all__ = ["Engine", "SearchResult", "unit_rows", "METHODS", "SCORE_TOLERANCE"]
 
 logger = logging.getLogger(__name__)
 
 Method = Literal["cosine", "3cosadd", "3cosmul", "pairdistance"]
 METHODS: tuple[str, ...] = ("3cosadd", "3cosmul", "pairdistance")
+#: How closely the scores of one pair agree, relative to ``max(1, |score|)``, when computed by
+#: different float32 products: CPU kernels (AVX2, AVX-512), chunk sizes, numpy and torch, gensim.
+#: Sums of ``d`` products of unit rows differ by about ``sqrt(d) * 2**-24`` in practice (at most
+#: ``d * 2**-24``); identical rows can differ too, by their place in a product. Answers whose
+#: scores are this close are near ties: they may come in either order.
+SCORE_TOLERANCE = 1e-5
 #: Striped blocks per level of the top-k search (see ``_topk_numpy``), finest level first.
 _STRIPES = (8, 16, 16)
 #: Rows counted at a time when ranks are asked for (see ``_reduce_rows``).
@@ -130,8 +136,12 @@ def _topk_numpy(S: np.ndarray, k: int, first: np.ndarray | None = None) -> tuple
             below = levels[depth - 1]
             cols = _members(idx, _STRIPES[depth - 1], below.shape[1])
             idx = np.take_along_axis(cols, _largest(np.take_along_axis(below, cols, axis=1), k), axis=1)
-    vals = np.take_along_axis(S, idx, axis=1)
-    order = np.lexsort((idx, -vals), axis=1)  # best first; exact ties within the k by vocabulary order
+    return _best_first(idx, np.take_along_axis(S, idx, axis=1))
+
+
+def _best_first(idx: np.ndarray, vals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sort each row's ``k`` results best first, scores that are bit-equal in vocabulary order."""
+    order = np.lexsort((idx, -vals), axis=1)
     return np.take_along_axis(idx, order, axis=1), np.take_along_axis(vals, order, axis=1)
 
 
@@ -463,7 +473,7 @@ class Engine:
                 idx, val, greater = _reduce_rows(S, k, gscore, buffers)
             else:
                 val_t, idx_t = S.topk(k, dim=1)
-                idx, val = self._numpy(idx_t), self._numpy(val_t)
+                idx, val = _best_first(self._numpy(idx_t), self._numpy(val_t))
                 greater = None if gscore is None else self._numpy((S > gscore[:, None]).sum(dim=1))
             if gold is not None:
                 r = greater + 1
@@ -506,7 +516,8 @@ class Engine:
             with blas_in_caller(), torch_in_caller(screen is not None):
                 on_threads(drain, threads)
         else:
-            drain()
+            with torch_threads(step * n_cand * self.unit.shape[1]):
+                drain()
         if candidates is not None and not isinstance(candidates, (int, np.integer)):
             out_idx = np.asarray(candidates, dtype=np.int64)[out_idx]
         return SearchResult(out_idx, out_val, ranks, probes)

@@ -3,13 +3,17 @@
 :func:`evaluate_analogies` gives the same correct and incorrect counts per section as
 gensim's ``KeyedVectors.evaluate_word_analogies`` under the same protocol
 (``restrict_vocab``, ``case_insensitive``, ``dummy4unknown``), but scores all questions as
-chunked matrix products. It adds what gensim lacks: 3CosMul and PairDirection, the rank of
-the gold answer, and top-k accuracy. :func:`evaluate_similarity` equals gensim's
-``evaluate_word_pairs``.
+chunked matrix products. Only a question decided by a near tie (its gold answer and the best
+other candidate within :data:`~embedlab.words.engine.SCORE_TOLERANCE`) can be counted
+differently, as float32 rounding differs between CPU kernels and product shapes. It adds
+what gensim lacks: 3CosMul and PairDirection, the rank of the gold answer, and top-k accuracy.
+:func:`evaluate_similarity` equals gensim's ``evaluate_word_pairs`` (Spearman's rho up to the
+order of pairs whose similarities are within that tolerance of each other).
 """
 
 from __future__ import annotations
 
+import codecs
 import logging
 import os
 from dataclasses import dataclass, field
@@ -19,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from embedlab.errors import ConfigError, InputError
+from embedlab.words.loading import BOM
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -48,6 +53,8 @@ def dataset_path(name_or_path: str | os.PathLike[str]) -> Path:
     path = Path(name_or_path)
     if path.is_file():
         return path
+    if path.is_dir():
+        raise InputError(f"evaluation file {name_or_path} is a folder; pass the file inside it")
     key = str(name_or_path).lower().removesuffix(".txt").removesuffix(".tsv")
     if key in _SHIPPED:
         from gensim.test.utils import datapath
@@ -172,7 +179,7 @@ def _parse_analogies(path: Path, norm: Any) -> tuple[list[str], list[tuple[int, 
     try:
         with utils.open(str(path), "rb") as fin:
             for line_no, raw in enumerate(fin):
-                line = utils.to_unicode(raw)
+                line = utils.to_unicode(raw.removeprefix(BOM) if line_no == 0 else raw)
                 if line.startswith(": "):
                     sections.append(line.lstrip(": ").strip())
                     continue
@@ -186,6 +193,8 @@ def _parse_analogies(path: Path, norm: Any) -> tuple[list[str], list[tuple[int, 
                 rows.append((len(sections) - 1, a, b, c, d))
     except UnicodeDecodeError as exc:
         raise InputError(f"{path} is not UTF-8 text ({exc}); is it an analogy file?") from None
+    except OSError as exc:
+        raise _unreadable_dataset(path, exc) from None
     if skipped:
         logger.info("skipped %d malformed lines in %s", skipped, path)
     if not rows:
@@ -207,6 +216,12 @@ def evaluate_analogies(
     progress: bool = False,
 ) -> AnalogyResult:
     """Analogy accuracy on a file in the Google ``questions-words`` format, batched.
+
+    The counts per section equal gensim's ``evaluate_word_analogies`` under the same protocol,
+    on any CPU, except for questions decided by a near tie (the gold answer and the best
+    other candidate scoring within :data:`~embedlab.words.engine.SCORE_TOLERANCE`), which
+    rounding may decide either way; ranks likewise differ only by such ties. A UTF-8
+    byte-order mark at the start of the file is skipped.
 
     Parameters
     ----------
@@ -440,6 +455,39 @@ class SimilarityResult:
         )
 
 
+def _read_pairs(file: Path, norm: Any, delimiter: str, encoding: str) -> list[tuple[str, str, float]]:
+    """``(word1, word2, score)`` of every well-formed line, as gensim's ``evaluate_word_pairs`` reads them."""
+    if not delimiter:
+        raise ConfigError("delimiter must be a non-empty string such as '\\t'")
+    try:
+        # utf-8-sig: a byte-order mark is skipped (it would otherwise join the first word)
+        sig = "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
+    except LookupError:
+        raise ConfigError(f"encoding {encoding!r} is unknown; pass a Python codec name such as 'utf8'") from None
+    records: list[tuple[str, str, float]] = []
+    try:
+        with open(file, encoding=sig) as fin:
+            for line in fin:
+                if not line or line.startswith("#"):
+                    continue
+                parts = line.split(delimiter)
+                if len(parts) != 3:
+                    continue
+                try:
+                    records.append((norm(parts[0]), norm(parts[1]), float(parts[2])))
+                except ValueError:
+                    continue
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{file} is not {encoding} text ({exc}); is it a word-pair file?") from None
+    except OSError as exc:
+        raise _unreadable_dataset(file, exc) from None
+    return records
+
+
+def _unreadable_dataset(file: Path, exc: OSError) -> InputError:
+    return InputError(f"cannot read evaluation file {file}: {exc.strerror or exc}; check that it is readable")
+
+
 def evaluate_similarity(
     wv: WordVectors,
     path: str | os.PathLike[str] | None = None,
@@ -463,7 +511,7 @@ def evaluate_similarity(
         gensim's protocol options (see :func:`evaluate_analogies`); with ``dummy4unknown``
         unknown pairs get similarity 0 instead of being skipped.
     delimiter, encoding
-        How the file is split and decoded.
+        How the file is split and decoded (a UTF-8 byte-order mark is skipped).
     """
     import pandas as pd
     from scipy import stats
@@ -471,21 +519,7 @@ def evaluate_similarity(
     file = dataset_path("wordsim353" if path is None else path)
     norm = str.upper if case_insensitive else (lambda s: s)
     ok, _ = _ok_vocab(wv, restrict_vocab, case_insensitive)
-    records: list[tuple[str, str, float]] = []
-    try:
-        with open(file, encoding=encoding) as fin:
-            for line in fin:
-                if not line or line.startswith("#"):
-                    continue
-                parts = line.split(delimiter)
-                if len(parts) != 3:
-                    continue
-                try:
-                    records.append((norm(parts[0]), norm(parts[1]), float(parts[2])))
-                except ValueError:
-                    continue
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{file} is not {encoding} text ({exc}); is it a word-pair file?") from None
+    records = _read_pairs(file, norm, delimiter, encoding)
     if not records:
         raise InputError(f"{file} holds no 'word1{delimiter!r}word2{delimiter!r}score' lines")
     known = np.array([a in ok and b in ok for a, b, _ in records], bool)

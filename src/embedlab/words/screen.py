@@ -4,7 +4,9 @@ On a CPU that computes bfloat16 natively (AVX512-BF16 or AMX), a bfloat16 matrix
 about twice as fast as a float32 one. :class:`Screen` scores every candidate in bfloat16, keeps
 those whose screened score could still be among a row's best ``k`` given bfloat16's error
 bound, :func:`delta`, and rescores only those in float32. So it returns what the float32 search
-returns, the same words with float32 scores, while the full-size product runs at bfloat16 speed.
+returns, the same words with float32 scores (up to near ties: the rescoring sums in another order
+than a matrix product, see :data:`~embedlab.words.engine.SCORE_TOLERANCE`), while the full-size
+product runs at bfloat16 speed.
 
 The products run tile by tile (:data:`TILE` candidates each), so every tile's scores are still
 in cache when the first level of block maxima is taken from them. bfloat16 scores are read as

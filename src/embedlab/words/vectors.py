@@ -143,6 +143,9 @@ class WordVectors:
             Required for pickle-based files (``.kv``, ``.model``): unpickling can run code.
         format
             ``"auto"`` or one of ``kv``, ``word2vec-bin``, ``word2vec-txt``, ``glove``, ``fasttext-bin``.
+            The file is read in this one format (``"auto"``: the one detected from the suffix
+            and the first bytes); a file that does not parse in it raises, naming the format,
+            and is never re-read in another. A UTF-8 byte-order mark is skipped.
         limit
             Read only the first ``limit`` vectors (word2vec and GloVe files).
         download
@@ -152,18 +155,18 @@ class WordVectors:
 
         Raises
         ------
+        ConfigError
+            An unknown ``format``.
         InputError
-            Missing, corrupt or untrusted file (naming it and the formats tried), or a
-            downloader name that is neither on disk nor downloadable.
+            Missing, empty, corrupt or untrusted file (naming it, the format tried and the
+            fix), or a downloader name that is neither on disk nor downloadable.
         """
         if str(source) == "default":
             from embedlab.words.training import default_vectors
 
             return default_vectors(device=device)
-        from embedlab.words.loading import FORMATS, load_keyed_vectors
+        from embedlab.words.loading import load_keyed_vectors
 
-        if format != "auto" and format not in FORMATS:
-            raise ConfigError(f"format {format!r} is unknown; choose 'auto' or one of {', '.join(FORMATS)}")
         return cls(
             load_keyed_vectors(source, trusted=trusted, fmt=format, limit=limit, download=download),
             device=device,
@@ -336,7 +339,11 @@ class WordVectors:
         Returns
         -------
         list of list of (str, float)
-            One list per query word, best first; the same words as gensim's ``most_similar``.
+            One list per query word, best first: the same words as gensim's ``most_similar``,
+            except that near ties (scores within :data:`~embedlab.words.engine.SCORE_TOLERANCE`
+            of each other) may come in either order, or swap the last place, between CPU
+            kernels, chunk sizes and libraries. Scores equal to the last bit come in
+            vocabulary order.
         """
         if topn < 1:
             raise ConfigError(f"topn must be at least 1; got {topn}")
@@ -384,7 +391,7 @@ class WordVectors:
         Returns
         -------
         list of (str, float)
-            The ``topn`` best answers with their scores.
+            The ``topn`` best answers with their scores; near ties as in :meth:`neighbors`.
         """
         pos = _as_list(positive, "positive words")
         neg = _as_list(negative, "negative words")
