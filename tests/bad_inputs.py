@@ -73,23 +73,14 @@ def cli_error(
     click.testing.Result
         For further checks.
     """
-    from embedlab.cli import main
-
-    previous = Path.cwd()
-    os.chdir(cwd)
-    try:
-        with writes_confined_to(cwd, allowed):
-            result = CliRunner().invoke(main, list(args), env=env, catch_exceptions=True)
-    finally:
-        os.chdir(previous)
+    result = _invoke(list(args), cwd, allowed, env)
     output = result.output
     assert result.exit_code == 2, f"exit {result.exit_code}, output:\n{output}\n{result.exception!r}"
     assert "Traceback" not in output, output
     lines = [line for line in output.splitlines() if line.strip()]
     errors = [line for line in lines if line.startswith("embedlab: error:") or line.startswith("Error:")]
     assert len(errors) == 1, f"expected one error line, got:\n{output}"
-    for name in [names] if isinstance(names, str) else names:
-        assert name in errors[0], f"{name!r} not named in: {errors[0]}"
+    _assert_named(names, errors[0])
     return result
 
 
@@ -108,16 +99,8 @@ def typed_cli_error(
     click.testing.Result
         The first run's, for further checks.
     """
-    from embedlab.cli import main
-
     result = cli_error(args, cwd, names, allowed, env)
-    previous = Path.cwd()
-    os.chdir(cwd)
-    try:
-        with writes_confined_to(cwd, allowed):
-            debug = CliRunner().invoke(main, ["--debug", *args], env=env, catch_exceptions=True)
-    finally:
-        os.chdir(previous)
+    debug = _invoke(["--debug", *args], cwd, allowed, env)
     assert isinstance(debug.exception, error), f"{debug.exception!r} is not a {error.__name__}"
     return result
 
@@ -140,10 +123,28 @@ def api_error(
     guard = writes_confined_to(cwd, allowed) if cwd is not None else _nothing()
     with guard, pytest.raises(error) as info:
         call()
-    message = str(info.value)
+    _assert_named(names, str(info.value))
+    return info.value
+
+
+def _invoke(
+    args: list[str], cwd: Path, allowed: Sequence[str | Path], env: dict[str, str] | None
+) -> Result:
+    """Run ``embedlab ARGS`` in ``cwd``, checking that it writes only inside ``allowed``."""
+    from embedlab.cli import main
+
+    previous = Path.cwd()
+    os.chdir(cwd)
+    try:
+        with writes_confined_to(cwd, allowed):
+            return CliRunner().invoke(main, args, env=env, catch_exceptions=True)
+    finally:
+        os.chdir(previous)
+
+
+def _assert_named(names: str | Sequence[str], message: str) -> None:
     for name in [names] if isinstance(names, str) else names:
         assert name in message, f"{name!r} not named in: {message}"
-    return info.value
 
 
 @contextmanager
