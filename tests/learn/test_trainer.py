@@ -3,11 +3,11 @@ from contextlib import nullcontext
 import pytest
 import torch
 
-from embedlab.errors import ConfigError, InputError
+from embedlab.errors import ConfigError, InputError, TrainingError
 from embedlab.learn.losses import TripletLoss
 from embedlab.learn.miners import BatchHardMiner
 from embedlab.learn.networks import materialize, mlp, seed_cnn
-from embedlab.learn.trainer import Trainer, TrainingError
+from embedlab.learn.trainer import Trainer
 
 
 def data(n=120, classes=4, dim=6, seed=0):

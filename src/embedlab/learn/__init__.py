@@ -36,7 +36,8 @@ _EXPORTS = {
         "RandomBatchSampler",
         "make_sampler",
     ],
-    "embedlab.learn.trainer": ["Trainer", "TrainingError"],
+    "embedlab.learn.trainer": ["Trainer"],
+    "embedlab.errors": ["TrainingError"],
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
 

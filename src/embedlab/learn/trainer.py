@@ -44,7 +44,7 @@ from embedlab.learn.networks import multiply_adds
 from embedlab.learn.samplers import make_sampler
 from embedlab.threads import torch_threads
 
-__all__ = ["Trainer", "TrainingError", "embed", "as_image_tensor"]  # TrainingError lives in embedlab.errors
+__all__ = ["Trainer", "embed", "as_image_tensor"]
 
 logger = logging.getLogger(__name__)
 
