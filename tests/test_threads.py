@@ -191,8 +191,8 @@ def test_a_trial_keeps_one_thread_per_cpu_it_was_given(monkeypatch, eight_cpus, 
 
 @pytest.mark.ray
 def test_ray_trials_run_torch_on_their_cpus(ray_session, tmp_path):
+    from embedlab.space import Choice
     from embedlab.tuning.ray_tuner import RayTuner
-    from embedlab.tuning.space import Choice
 
     def trainable(params, report):  # defined here so that Ray ships it by value
         report({"epoch": 1, "threads": torch.get_num_threads(), "cpus": cpu_threads()})

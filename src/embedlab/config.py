@@ -40,11 +40,14 @@ from embedlab.params import (
     Problem,
     Problems,
     clip,
-    concrete,
     describe_problems,
+    model_in,
+    section_problems,
     short_repr,
     validation_problems,
 )
+from embedlab.registry import KINDS, create, get
+from embedlab.space import concrete
 
 __all__ = [
     "COMPONENT_KINDS",
@@ -57,15 +60,6 @@ __all__ = [
     "validate_config",
 ]
 
-#: Which plugin kind each component field of :class:`ExperimentConfig` names.
-COMPONENT_KINDS: dict[str, str] = {
-    "dataset": "dataset",
-    "backend": "backend",
-    "loss": "loss",
-    "miner": "miner",
-    "metrics": "metric",
-    "tuner": "tuner",
-}
 #: Most values (mappings, lists and scalars, counting every alias as a copy) a YAML config may hold.
 MAX_YAML_NODES = 100_000
 #: A further check of a config's raw data: its problems as ``(key path, message)`` pairs.
@@ -89,8 +83,6 @@ class Component(pydantic.BaseModel):
 
     def create(self, kind: str) -> Any:
         """Build the component through :func:`embedlab.create`."""
-        from embedlab.registry import create
-
         if not isinstance(self.name, str):
             raise ConfigError(
                 f"{kind} name {self.name!r} is a search space; a tuner picks one name per trial"
@@ -123,20 +115,17 @@ class ExperimentConfig(pydantic.BaseModel):
         default_factory=list, description="Experiments run one after another as sections of one run."
     )
 
-    @field_validator("dataset", "backend", "loss", "miner", "tuner")
+    @field_validator("*")
     @classmethod
-    def _known_component(cls, component: Component | None, info: ValidationInfo) -> Component | None:
-        if component is not None:
-            _raise(_component_problems(component, COMPONENT_KINDS[str(info.field_name)]))
-        return component
-
-    @field_validator("metrics")
-    @classmethod
-    def _known_metrics(cls, metrics: list[Component]) -> list[Component]:
-        _raise(
-            [((i, *loc), msg) for i, c in enumerate(metrics) for loc, msg in _component_problems(c, "metric")]
-        )
-        return metrics
+    def _known_components(cls, value: Any, info: ValidationInfo) -> Any:
+        kind = COMPONENT_KINDS.get(str(info.field_name))
+        if kind is None or value is None:
+            return value
+        if isinstance(value, list):
+            _raise([((i, *loc), msg) for i, c in enumerate(value) for loc, msg in _component_problems(c, kind)])
+        else:
+            _raise(_component_problems(value, kind))
+        return value
 
     @field_validator("parts")
     @classmethod
@@ -146,6 +135,26 @@ class ExperimentConfig(pydantic.BaseModel):
         if repeated:
             _raise([((), f"parts must have distinct names; repeated: {', '.join(repeated)}")])
         return parts
+
+    def components(self) -> dict[str, Component]:
+        """Every component, by its key path: ``"backend"``, ``"metrics.0"``, in field order."""
+        out: dict[str, Component] = {}
+        for field in COMPONENT_KINDS:
+            value = getattr(self, field)
+            items = enumerate(value) if isinstance(value, list) else [(None, value)]
+            out |= {field if i is None else f"{field}.{i}": c for i, c in items if c is not None}
+        return out
+
+
+#: Which plugin kind each component field of :class:`ExperimentConfig` names: a field is named
+#: after its kind (``loss``), or after the plural for a list of them (``metrics``).
+COMPONENT_KINDS: dict[str, str] = {
+    field: kind
+    for field, info in ExperimentConfig.model_fields.items()
+    if model_in(info.annotation) is Component
+    for kind in KINDS
+    if field in (kind, f"{kind}s")
+}
 
 
 def _raise(problems: list[Problem]) -> None:
@@ -176,8 +185,6 @@ def _component_problems(component: Component, kind: str) -> list[Problem]:
         names), ``("params", key, ...)`` for a bad parameter. Search-space specs in
         ``params`` are left for the tuner.
     """
-    from embedlab.registry import get
-
     names = _names(component.name)
     if names is None:
         got = short_repr(component.name)
@@ -190,11 +197,8 @@ def _component_problems(component: Component, kind: str) -> list[Problem]:
         except EmbedlabError as exc:
             problems.append(((), str(exc)))
             continue
-        try:
-            model.model_validate(params)
-        except pydantic.ValidationError as exc:
-            which = f" ({kind} {name!r})" if len(names) > 1 else ""
-            problems += [(("params", *loc), msg + which) for loc, msg in validation_problems(exc, model)]
+        which = f" ({kind} {name!r})" if len(names) > 1 else ""
+        problems += [(loc, msg + which) for loc, msg in section_problems(model, params, ("params",))]
     return problems
 
 

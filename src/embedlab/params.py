@@ -2,11 +2,8 @@
 
 Validation problems are kept as ``(key path, message)`` pairs (:data:`Problem`) so that the
 checks of a whole experiment config can be collected and reported together, each under its
-full key path (``parts[1].train.epochs``).
-
-Search-space specs (``{choice: [...]}``, ``{int: [lo, hi]}``, ...) are recognised here,
-since any params field may hold one: :func:`concrete` drops them before a params model
-validates the rest; the tuner parses and checks the specs themselves.
+full key path (``parts[1].train.epochs``). :func:`validate_section` is the one way to
+validate data against a model and raise a :class:`~embedlab.errors.ConfigError`.
 """
 
 from __future__ import annotations
@@ -20,20 +17,20 @@ import pydantic
 from pydantic import ConfigDict, field_validator
 from pydantic_core.core_schema import ValidatorFunctionWrapHandler
 
+from embedlab.errors import ConfigError
+
 __all__ = [
     "INT64",
-    "SPACE_KINDS",
     "Loc",
     "Params",
     "Problem",
     "Problems",
     "clip",
-    "concrete",
     "describe_problems",
     "describe_validation_error",
     "did_you_mean",
-    "is_search_space",
     "key_path",
+    "model_in",
     "section_problems",
     "short_repr",
     "validate_section",
@@ -49,8 +46,6 @@ Problem = tuple[Loc, str]
 
 #: Integers in any params field must lie in this closed range (what numpy and torch accept).
 INT64 = (-(2**63), 2**63 - 1)
-#: The keys that make a mapping a search-space spec.
-SPACE_KINDS = frozenset({"int", "choice", "uniform", "loguniform", "grid"})
 #: Longest repr of a value in a message, and longest single problem in a message.
 REPR_CHARS = 200
 PROBLEM_CHARS = 600
@@ -146,11 +141,11 @@ def key_path(loc: Loc) -> str:
     return out
 
 
-def _model_in(annotation: Any) -> type[pydantic.BaseModel] | None:
+def model_in(annotation: Any) -> type[pydantic.BaseModel] | None:
     """The pydantic model an annotation holds (``list[M]``, ``M | None``...), if any."""
     if isinstance(annotation, type) and issubclass(annotation, pydantic.BaseModel):
         return annotation
-    return next((m for a in get_args(annotation) if (m := _model_in(a)) is not None), None)
+    return next((m for a in get_args(annotation) if (m := model_in(a)) is not None), None)
 
 
 def _model_at(model: type[pydantic.BaseModel] | None, loc: Loc) -> type[pydantic.BaseModel] | None:
@@ -160,7 +155,7 @@ def _model_at(model: type[pydantic.BaseModel] | None, loc: Loc) -> type[pydantic
             return None
         if isinstance(part, str):
             info = model.model_fields.get(part)
-            model = None if info is None else _model_in(info.annotation)
+            model = None if info is None else model_in(info.annotation)
     return model
 
 
@@ -261,29 +256,23 @@ def section_problems(model: type[pydantic.BaseModel], data: Any, loc: Loc) -> li
 
 
 def validate_section(model: type[P], data: Any, section: str) -> P:
-    """Validate one block of a config (``train:``, ``tune:``, ``study:``) against its model.
+    """Validate data against a model: a config block (``train:``), a component's params, a config.
+
+    Parameters
+    ----------
+    model
+        The pydantic model.
+    data
+        What to validate.
+    section
+        What ``data`` is (``"train"``, ``"loss 'triplet'"``); it starts the error message.
 
     Raises
     ------
     ConfigError
-        Naming the block, each bad field, the value and what is allowed.
+        Naming ``section``, each bad field, the value and what is allowed.
     """
-    from embedlab.errors import ConfigError
-
     try:
         return model.model_validate(data)
     except pydantic.ValidationError as exc:
         raise ConfigError(f"{section}: " + describe_validation_error(exc, model)) from None
-
-
-def is_search_space(value: Any) -> bool:
-    """Return whether ``value`` is a search-space spec rather than a concrete value."""
-    if not isinstance(value, dict):
-        return False
-    keys = set(value)
-    return len(keys & SPACE_KINDS) == 1 and keys <= SPACE_KINDS | {"step"}
-
-
-def concrete(params: dict[str, Any]) -> dict[str, Any]:
-    """``params`` without its search-space specs, which the tuner checks when it parses them."""
-    return {k: v for k, v in params.items() if not is_search_space(v)}

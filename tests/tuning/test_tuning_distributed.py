@@ -30,7 +30,7 @@ LOGICAL_GPUS = textwrap.dedent(
     import ray
     ray.init(num_cpus=4, num_gpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
     from embedlab.tuning.ray_tuner import RayTuner
-    from embedlab.tuning.space import Choice
+    from embedlab.space import Choice
 
     def trainable(params, report):
         start = time.time()

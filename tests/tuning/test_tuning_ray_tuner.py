@@ -139,8 +139,8 @@ def test_fractional_gpu_trials_on_a_real_gpu(ray_session, tmp_path):
 
 def test_max_failures_retries_a_flaky_trial(ray_session, tmp_path):
     """The tuner interface with a plain trainable: the first attempt fails, the retry succeeds."""
+    from embedlab.space import Choice
     from embedlab.tuning.ray_tuner import RayTuner
-    from embedlab.tuning.space import Choice
 
     marker = tmp_path / "failed-once"
 

@@ -11,7 +11,7 @@ import pytest
 
 import embedlab
 from embedlab.errors import ConfigError
-from embedlab.tuning.space import Choice, Grid, IntRange, LogUniform
+from embedlab.space import Choice, Grid, IntRange, LogUniform
 
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLE = ROOT / "examples" / "tune_mlp.yaml"

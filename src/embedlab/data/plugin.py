@@ -5,7 +5,8 @@ from __future__ import annotations
 from embedlab.data.digits import DigitsParams
 from embedlab.data.imbalanced import DermaMNISTParams, ImbalancedDigitsParams
 from embedlab.data.params import TorchvisionImagesParams
-from embedlab.registry import Register, hookimpl
+from embedlab.hookspecs import Register
+from embedlab.registry import hookimpl
 
 
 @hookimpl

@@ -1,20 +1,17 @@
-"""Input checks and parameter validation shared by losses, miners and the trainer."""
+"""Input checks shared by losses, miners and the trainer."""
 
 from __future__ import annotations
 
 import warnings
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
-import pydantic
 import torch
 
-from embedlab.errors import ConfigError, InputError
-from embedlab.params import Params, describe_validation_error
+from embedlab.errors import InputError
 
 __all__ = [
     "BatchWarning",
-    "validate",
     "check_batch",
     "check_indices",
     "zero_loss",
@@ -22,25 +19,8 @@ __all__ = [
     "to_tensor",
 ]
 
-P = TypeVar("P", bound=Params)
-
-
 class BatchWarning(UserWarning):
     """A batch from which nothing can be learned (a single class, no valid triplet)."""
-
-
-def validate(model: type[P], owner: str, params: dict[str, Any]) -> P:
-    """Validate a component's keyword arguments with its params model.
-
-    Raises
-    ------
-    ConfigError
-        Naming the component, the field, the value and what is allowed.
-    """
-    try:
-        return model.model_validate(params)
-    except pydantic.ValidationError as exc:
-        raise ConfigError(f"{owner}: {describe_validation_error(exc, model)}") from None
 
 
 def to_tensor(data: Any, who: str) -> torch.Tensor:

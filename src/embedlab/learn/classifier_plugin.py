@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from embedlab.hookspecs import Register
 from embedlab.learn.classifier import LinearProbeParams, MLPClassifierParams
-from embedlab.registry import Register, hookimpl
+from embedlab.registry import hookimpl
 
 
 @hookimpl

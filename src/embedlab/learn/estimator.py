@@ -29,12 +29,7 @@ ComponentSpec = str | dict[str, Any] | None
 def _component(spec: ComponentSpec, what: str) -> Component | None:
     if spec is None:
         return None
-    try:
-        return Component.model_validate(spec)
-    except Exception as exc:  # noqa: BLE001 - pydantic's error, re-raised as ours
-        raise ConfigError(
-            f"{what}: give a name or {{'name': ..., 'params': {{...}}}}, got {spec!r} ({exc})"
-        ) from None
+    return validate_section(Component, spec, f"{what} (a name or {{'name': ..., 'params': {{...}}}})")
 
 
 class MetricLearner(BaseEstimator, TransformerMixin):  # type: ignore[misc]

@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 
 from embedlab.errors import InputError
-from embedlab.learn._checks import check_batch, check_indices, validate, zero_loss
+from embedlab.learn._checks import check_batch, check_indices, zero_loss
 from embedlab.learn.distances import get_distance, paired_distance, weighted_distance_sum
 from embedlab.learn.params import (
     ContrastiveLossParams,
@@ -24,7 +24,7 @@ from embedlab.learn.params import (
     SupConLossParams,
     TripletLossParams,
 )
-from embedlab.params import Params
+from embedlab.params import Params, validate_section
 
 __all__ = ["Loss", "TripletLoss", "ContrastiveLoss", "MultiSimilarityLoss", "SupConLoss", "label_masks"]
 
@@ -55,7 +55,7 @@ class Loss(ABC):
     name: ClassVar[str] = "loss"
 
     def __init__(self, **params: Any) -> None:
-        self.params = validate(self.params_model, f"loss {self.name!r}", params)
+        self.params = validate_section(self.params_model, params, f"loss {self.name!r}")
         for key, value in self.params.as_kwargs().items():
             setattr(self, key, value)
 

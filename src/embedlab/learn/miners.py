@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 import torch
 import torch.nn.functional as F
 
-from embedlab.learn._checks import check_batch, validate
+from embedlab.learn._checks import check_batch
 from embedlab.learn.distances import Measured, euclidean, get_distance
 from embedlab.learn.losses import label_masks
 from embedlab.learn.params import (
@@ -30,7 +30,7 @@ from embedlab.learn.params import (
     RandomMinerParams,
     SemihardMinerParams,
 )
-from embedlab.params import Params
+from embedlab.params import Params, validate_section
 
 __all__ = [
     "Miner",
@@ -119,7 +119,7 @@ class Miner(ABC):
     recipe: ClassVar[dict[str, Any]] = {"sampler": "random"}
 
     def __init__(self, **params: Any) -> None:
-        self.params = validate(self.params_model, f"miner {self.name!r}", params)
+        self.params = validate_section(self.params_model, params, f"miner {self.name!r}")
         for key, value in self.params.as_kwargs().items():
             setattr(self, key, value)
 

@@ -5,6 +5,7 @@ This module imports only the light params models; torch is imported when a compo
 
 from __future__ import annotations
 
+from embedlab.hookspecs import Register
 from embedlab.learn.params import (
     BatchAllMinerParams,
     BatchHardMinerParams,
@@ -19,7 +20,7 @@ from embedlab.learn.params import (
     TorchvisionParams,
     TripletLossParams,
 )
-from embedlab.registry import Register, hookimpl
+from embedlab.registry import hookimpl
 
 _LOSSES = "embedlab.learn.losses:"
 _MINERS = "embedlab.learn.miners:"

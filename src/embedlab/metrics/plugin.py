@@ -6,6 +6,7 @@ Classification metrics are called ``metric(y_true, y_score)``; embedding metrics
 
 from __future__ import annotations
 
+from embedlab.hookspecs import Register
 from embedlab.metrics.accuracy import AccuracyParams
 from embedlab.metrics.params import (
     AveragedScoreParams,
@@ -17,7 +18,7 @@ from embedlab.metrics.params import (
     RetrievalParams,
     SilhouetteParams,
 )
-from embedlab.registry import Register, hookimpl
+from embedlab.registry import hookimpl
 
 _SCORES = "embedlab.metrics.scores"
 

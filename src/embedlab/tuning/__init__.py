@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from embedlab.space import SearchSpace, find_spaces, is_search_space, parse_space
 from embedlab.tuning.base import Report, Trainable, TrialRecord, Tuner
 from embedlab.tuning.settings import Resources, TuneSettings
-from embedlab.tuning.space import SearchSpace, find_spaces, is_search_space, parse_space
 
 __all__ = [
     "Report",

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from embedlab.registry import Register, hookimpl
+from embedlab.hookspecs import Register
+from embedlab.registry import hookimpl
 from embedlab.tuning.settings import RayTunerParams
 
 

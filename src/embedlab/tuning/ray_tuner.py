@@ -21,10 +21,10 @@ import ray
 from ray import tune
 
 from embedlab.errors import ConfigError
+from embedlab.space import Grid, SearchSpace, grid_points, to_ray
 from embedlab.tuning.base import Trainable, TrialRecord, describe_error, trial_status
 from embedlab.tuning.result import TuneResult
 from embedlab.tuning.settings import RayTunerParams, TuneSettings, split_address
-from embedlab.tuning.space import Grid, SearchSpace, grid_points, to_ray
 
 __all__ = ["RayTuner", "RayTunerParams", "ensure_runtime", "probe_address"]
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from embedlab.errors import InputError
+from embedlab.words.engine import check_method
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -110,8 +111,6 @@ def diagnose_analogy(
     eps
         3CosMul's epsilon.
     """
-    from embedlab.words.vectors import check_method
-
     check_method(method)
     exp = [expected] if isinstance(expected, str) else list(expected)
     if not exp:

@@ -22,15 +22,24 @@ from typing import Any, Literal
 
 import numpy as np
 
+from embedlab.errors import ConfigError
 from embedlab.threads import blas_in_caller, cpu_threads, on_threads, torch_in_caller, torch_threads
 from embedlab.words.screen import Screen, masked_entries
 
-__all__ = ["Engine", "SearchResult", "unit_rows", "METHODS", "SCORE_TOLERANCE"]
+__all__ = ["Engine", "SearchResult", "unit_rows", "METHODS", "SCORE_TOLERANCE", "check_method"]
 
 logger = logging.getLogger(__name__)
 
 Method = Literal["cosine", "3cosadd", "3cosmul", "pairdistance"]
 METHODS: tuple[str, ...] = ("3cosadd", "3cosmul", "pairdistance")
+
+
+def check_method(method: str) -> None:
+    """Raise :class:`~embedlab.errors.ConfigError` unless ``method`` is one of :data:`METHODS`."""
+    if method not in METHODS:
+        raise ConfigError(f"analogy method {method!r} is unknown; choose one of {', '.join(METHODS)}")
+
+
 #: How closely the scores of one pair agree, relative to ``max(1, |score|)``, when computed by
 #: different float32 products: CPU kernels (AVX2, AVX-512), chunk sizes, numpy and torch, gensim.
 #: Sums of ``d`` products of unit rows differ by about ``sqrt(d) * 2**-24`` in practice (at most

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from embedlab.errors import ConfigError, InputError
+from embedlab.words.engine import check_method
 from embedlab.words.loading import BOM
 
 if TYPE_CHECKING:
@@ -248,8 +249,6 @@ def evaluate_analogies(
         Show a progress bar.
     """
     from tqdm.auto import tqdm
-
-    from embedlab.words.vectors import check_method
 
     check_method(method)
     file = dataset_path("questions-words" if path is None else path)

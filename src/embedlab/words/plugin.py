@@ -5,7 +5,8 @@ Importing this module does not import gensim: the factory is an import string.
 
 from __future__ import annotations
 
-from embedlab.registry import Register, hookimpl
+from embedlab.hookspecs import Register
+from embedlab.registry import hookimpl
 from embedlab.words.params import GensimParams
 
 

@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from embedlab.errors import ConfigError, InputError
+from embedlab.io import atomic_path
+from embedlab.words.vectors import WordVectors
 
 __all__ = ["train", "default_vectors", "default_corpus", "cache_dir", "DEFAULT_SETTINGS"]
 
@@ -96,7 +98,7 @@ def train(
     progress: bool = True,
     device: Any = "auto",
     **kwargs: Any,
-) -> Any:
+) -> WordVectors:
     """Train word vectors with gensim's Word2Vec or FastText, showing a progress bar.
 
     Parameters
@@ -121,8 +123,6 @@ def train(
     -------
     WordVectors
     """
-    from embedlab.words.vectors import WordVectors
-
     if model not in ("word2vec", "fasttext"):
         raise ConfigError(f"model {model!r} is unknown; choose 'word2vec' or 'fasttext'")
     for name, value in (("vector_size", vector_size), ("epochs", epochs), ("min_count", min_count)):
@@ -199,7 +199,7 @@ def default_vectors(
     progress: bool = True,
     device: Any = "auto",
     **overrides: Any,
-) -> Any:
+) -> WordVectors:
     """The embedded default vectors, trained on first use and cached.
 
     Parameters
@@ -217,9 +217,6 @@ def default_vectors(
     -------
     WordVectors
     """
-    from embedlab.io import atomic_path
-    from embedlab.words.vectors import WordVectors
-
     unknown = set(overrides) - set(DEFAULT_SETTINGS)
     if unknown:
         raise ConfigError(

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from embedlab.errors import ConfigError, InputError
-from embedlab.words.engine import METHODS, Engine
+from embedlab.words.engine import Engine, check_method
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -553,12 +553,6 @@ class WordVectors:
         from embedlab.words.diagnosis import diagnose_analogy
 
         return diagnose_analogy(self, a, b, c, expected, **kwargs)
-
-
-def check_method(method: str) -> None:
-    """Raise :class:`ConfigError` unless ``method`` is an analogy method."""
-    if method not in METHODS:
-        raise ConfigError(f"analogy method {method!r} is unknown; choose one of {', '.join(METHODS)}")
 
 
 def from_params(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from embedlab import hookimpl
-from embedlab.registry import Register
+from embedlab.hookspecs import Register
 from embedlab_faiss.params import FaissRetrievalParams
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 import embedlab
-from embedlab.registry import Register
+from embedlab.hookspecs import Register
 
 
 class OptunaTunerParams(embedlab.Params):

@@ -13,10 +13,7 @@ import optuna
 
 from embedlab.errors import ConfigError
 from embedlab.io import write_json
-from embedlab.tuning.base import Trainable, TrialRecord, describe_error, trial_status
-from embedlab.tuning.result import TuneResult
-from embedlab.tuning.settings import TuneSettings
-from embedlab.tuning.space import (
+from embedlab.space import (
     Domain,
     Grid,
     IntRange,
@@ -25,6 +22,9 @@ from embedlab.tuning.space import (
     Uniform,
     grid_points,
 )
+from embedlab.tuning.base import Trainable, TrialRecord, describe_error, trial_status
+from embedlab.tuning.result import TuneResult
+from embedlab.tuning.settings import TuneSettings
 
 __all__ = ["OptunaTuner"]
 

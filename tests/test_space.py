@@ -9,8 +9,7 @@ from hypothesis import strategies as st
 
 import embedlab
 from embedlab.errors import ConfigError
-from embedlab.tuning.api import check_space, prepare
-from embedlab.tuning.space import (
+from embedlab.space import (
     Choice,
     Grid,
     IntRange,
@@ -23,6 +22,7 @@ from embedlab.tuning.space import (
     parse_space,
     to_ray,
 )
+from embedlab.tuning.api import check_space, prepare
 
 BASE = {
     "name": "t",
@@ -90,6 +90,17 @@ def test_find_and_apply():
     assert concrete.backend.params["units"] == 352 and concrete.train["lr"] == 0.001
     assert find_spaces(concrete) == {}
     assert cfg.backend.params["units"] == {"int": [16, 512], "step": 16}  # the original is untouched
+
+
+def test_a_choice_of_metrics_is_searched_and_the_tuner_is_not():
+    cfg = config(
+        metrics=[{"name": {"choice": ["accuracy", "balanced-accuracy"]}}],
+        tuner={"name": "ray", "params": {"num_cpus": {"choice": [1, 2]}}},
+    )
+    space = find_spaces(cfg)
+    assert space["metrics.0.name"] == Choice(("accuracy", "balanced-accuracy"))
+    assert not any(path.startswith("tuner.") for path in space)
+    assert apply_params(cfg, {"metrics.0.name": "accuracy"}).metrics[0].name == "accuracy"
 
 
 def test_apply_refuses_unknown_path():

@@ -1,4 +1,4 @@
-"""Search-space specs as written in experiment configs, validated and mapped onto Ray Tune.
+"""The search-space grammar of experiment configs: specs, their parsing and their mapping onto Ray Tune.
 
 A parameter value in a config may be a search-space spec instead of a value:
 
@@ -11,11 +11,12 @@ A parameter value in a config may be a search-space spec instead of a value:
 ``{"grid": [1, 2, 3]}``
     every listed value, once each.
 
-Specs may appear in any component's ``params`` and in the ``train`` block. A search space is
-the mapping from a dotted path (``"backend.units"``, ``"train.lr"``) to a parsed
-:class:`Domain`. Everything here is checked before any trial starts: empty choices, a lower
-bound above the upper one and a step that does not fit the range are refused with a
-:class:`~embedlab.errors.ConfigError`.
+Specs may appear in any component's ``params``, as a component's ``name`` (a choice of
+components) and in the ``train`` block. A search space is the mapping from a dotted path
+(``"backend.units"``, ``"train.lr"``) to a parsed :class:`Domain`. Everything here is checked
+before any trial starts: empty choices, a lower bound above the upper one and a step that does
+not fit the range are refused with a :class:`~embedlab.errors.ConfigError`. Loading a config
+validates the values around the specs (:func:`concrete`); a tuner parses the specs.
 """
 
 from __future__ import annotations
@@ -26,10 +27,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from embedlab.errors import ConfigError
-from embedlab.params import SPACE_KINDS, is_search_space
+from embedlab.params import validate_section
 
 if TYPE_CHECKING:
-    from embedlab.config import ExperimentConfig
+    from embedlab.config import Component, ExperimentConfig
 
 __all__ = [
     "SPACE_KINDS",
@@ -41,6 +42,7 @@ __all__ = [
     "SearchSpace",
     "Uniform",
     "apply_params",
+    "concrete",
     "find_spaces",
     "grid_points",
     "is_search_space",
@@ -48,8 +50,23 @@ __all__ = [
     "to_ray",
 ]
 
-#: Component fields of an experiment config whose ``params`` may hold specs.
-_COMPONENT_FIELDS = ("dataset", "backend", "loss", "miner")
+#: The keys that make a mapping a search-space spec.
+SPACE_KINDS = frozenset({"int", "choice", "uniform", "loguniform", "grid"})
+#: Components whose specs are not searched: the tuner runs the search.
+_UNSEARCHED = frozenset({"tuner"})
+
+
+def is_search_space(value: Any) -> bool:
+    """Return whether ``value`` is a search-space spec rather than a concrete value."""
+    if not isinstance(value, dict):
+        return False
+    keys = set(value)
+    return len(keys & SPACE_KINDS) == 1 and keys <= SPACE_KINDS | {"step"}
+
+
+def concrete(params: dict[str, Any]) -> dict[str, Any]:
+    """``params`` without its search-space specs, which the tuner checks when it parses them."""
+    return {k: v for k, v in params.items() if not is_search_space(v)}
 
 
 def _looks_like_spec(value: Any) -> bool:
@@ -220,17 +237,9 @@ def parse_space(spec: Any, where: str = "value") -> Domain:
     return Uniform(float(low), float(high))
 
 
-def _sections(config: ExperimentConfig) -> dict[str, dict[str, Any]]:
-    """Each place a spec may appear, as ``prefix -> params mapping``."""
-    out: dict[str, dict[str, Any]] = {}
-    for field in _COMPONENT_FIELDS:
-        component = getattr(config, field)
-        if component is not None:
-            out[field] = component.params
-    for index, metric in enumerate(config.metrics):
-        out[f"metrics.{index}"] = metric.params
-    out["train"] = config.train
-    return out
+def _searched(config: ExperimentConfig) -> dict[str, Component]:
+    """The components whose specs are searched, by key path (``"backend"``, ``"metrics.0"``)."""
+    return {path: c for path, c in config.components().items() if path.split(".")[0] not in _UNSEARCHED}
 
 
 def find_spaces(config: ExperimentConfig) -> SearchSpace:
@@ -246,12 +255,14 @@ def find_spaces(config: ExperimentConfig) -> SearchSpace:
     ConfigError
         For a malformed spec, named by its path.
     """
-    space: SearchSpace = {}
-    for field in _COMPONENT_FIELDS:
-        component = getattr(config, field)
-        if component is not None and not isinstance(component.name, str):
-            space[f"{field}.name"] = parse_space(component.name, where=f"{field}.name")
-    for prefix, params in _sections(config).items():
+    components = _searched(config)
+    space: SearchSpace = {
+        f"{path}.name": parse_space(c.name, where=f"{path}.name")
+        for path, c in components.items()
+        if not isinstance(c.name, str)
+    }
+    sections = {path: c.params for path, c in components.items()} | {"train": config.train}
+    for prefix, params in sections.items():
         for key, value in params.items():
             if _looks_like_spec(value):
                 space[f"{prefix}.{key}"] = parse_space(value, where=f"{prefix}.{key}")
@@ -266,11 +277,6 @@ def apply_params(config: ExperimentConfig, values: dict[str, Any]) -> Experiment
     ConfigError
         For a path that names no parameter in the config, or a value the component refuses.
     """
-    import pydantic
-
-    from embedlab.config import ExperimentConfig
-    from embedlab.params import describe_validation_error
-
     data = copy.deepcopy(config.model_dump())
     for path, value in values.items():
         prefix, _, key = path.rpartition(".")
@@ -283,17 +289,15 @@ def apply_params(config: ExperimentConfig, values: dict[str, Any]) -> Experiment
             raise ConfigError(f"parameter path {path!r} names nothing in the config") from None
         if node is None:
             raise ConfigError(f"parameter path {path!r}: the config has no {prefix!r}")
-        if key == "name" and parts[0] in _COMPONENT_FIELDS:
-            node["name"] = value  # a choice among components, not one of their params
-            continue
-        target = node if parts == ["train"] else node.get("params")
-        if target is None:
+        if parts == ["train"]:
+            node[key] = value
+        elif not (isinstance(node, dict) and isinstance(node.get("params"), dict)):
             raise ConfigError(f"parameter path {path!r} names nothing in the config")
-        target[key] = value
-    try:
-        return ExperimentConfig.model_validate(data)
-    except pydantic.ValidationError as exc:
-        raise ConfigError(f"with {values}: {describe_validation_error(exc, ExperimentConfig)}") from None
+        elif key == "name":
+            node["name"] = value  # a choice among components, not one of their params
+        else:
+            node["params"][key] = value
+    return validate_section(type(config), data, f"with {values}")
 
 
 def grid_points(domain: Domain, where: str = "value") -> list[Any]:
