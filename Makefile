@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-PLUGINS := $(wildcard plugins/*/pyproject.toml)
+PLUGINS := $(wildcard plugins/*/pyproject.toml tests/plugins/*/pyproject.toml)
 STAMP := $(VENV)/.embedlab-installed
 
 .PHONY: install test docs demo bench lint clean

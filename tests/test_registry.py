@@ -188,6 +188,28 @@ def test_register_plugin_without_entry_point(site):
     assert embedlab.create("metric", "inline")([0], [0]) == 1.0
 
 
+def test_a_class_factory_declares_its_params_model_once(site):
+    class Params(embedlab.Params):
+        factor: int = 2
+
+    class Scaled:
+        params_model = Params
+
+        def __init__(self, factor: int) -> None:
+            self.factor = factor
+
+    class Plugin:
+        @embedlab.hookimpl
+        def embedlab_register_metrics(self, register):
+            register("scaled", Scaled, summary="scaled")
+
+    registry.register_plugin(Plugin(), distribution="notebook")
+    assert registry.get("metric", "scaled").params is Params
+    assert embedlab.create("metric", "scaled", factor=3).factor == 3
+    with pytest.raises(embedlab.ConfigError, match="factor"):
+        embedlab.create("metric", "scaled", factor="x")
+
+
 def test_pip_installed_plugin_appears_in_cli(tmp_path):
     target = tmp_path / "target"
     pip_install_package(

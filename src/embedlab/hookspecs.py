@@ -15,7 +15,7 @@ implements any of the hooks below with :data:`embedlab.hookimpl` and, inside eac
         register("scaled-accuracy", "my_pkg.metrics:ScaledAccuracy",
                  params=ScaledParams, summary="Accuracy times a factor.")
 
-``register(name, factory, *, params=None, summary="")`` takes:
+``register(name, factory, *, params=None, summary="")`` (typed :class:`Register`) takes:
 
 ``name``
     The component's name, unique within its kind (``"triplet"``, ``"digits"``).
@@ -25,7 +25,9 @@ implements any of the hooks below with :data:`embedlab.hookimpl` and, inside eac
     It is called with the validated parameters as keyword arguments.
 ``params``
     A :class:`embedlab.Params` subclass (a pydantic model). It validates parameters,
-    documents them, and gives their JSON schema to ``embedlab plugins --json``.
+    documents them, and gives their JSON schema to ``embedlab plugins --json``. Omitted, it
+    is the factory's own ``params_model`` attribute when the factory is a class that declares
+    one, so the model is declared once; otherwise the component takes no parameters.
 ``summary``
     One line shown by ``embedlab plugins``.
 
@@ -35,14 +37,29 @@ group, so every component shows the distribution it came from.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pluggy
 
 if TYPE_CHECKING:
-    from embedlab.registry import Register
+    from embedlab.params import Params
 
 hookspec = pluggy.HookspecMarker("embedlab")
+
+
+class Register(Protocol):
+    """The callback each ``embedlab_register_*`` hook receives; annotate a hook's argument with it."""
+
+    def __call__(
+        self,
+        name: str,
+        factory: Callable[..., Any] | str,
+        *,
+        params: type[Params] | None = None,
+        summary: str = "",
+    ) -> None:
+        """Register one component of the hook's kind (see the module docstring)."""
 
 
 @hookspec
@@ -100,4 +117,24 @@ def embedlab_register_datasets(register: Register) -> None:
 
     A dataset's factory returns an :class:`embedlab.data.ArrayDataset`: named splits of
     arrays and integer labels, scaled as the study expects.
+    """
+
+
+@hookspec
+def embedlab_register_tasks(register: Register) -> None:
+    """Register tasks (kind ``task``): the kinds of experiment a config's ``task:`` names.
+
+    A task's factory is a :class:`embedlab.tasks.Task` subclass, and its ``params`` is
+    :func:`embedlab.tasks.blocks_model` of that class: the ``train:`` and ``study:`` blocks
+    of a config, each validated by the task's own model when :func:`embedlab.run` or
+    :func:`embedlab.tune` loads the config. ``embedlab run`` builds the task with a config's
+    blocks and calls its ``run_section`` (train, then write metrics and figures into the run
+    directory as one report section; continue from checkpoints on resume). ``embedlab tune``
+    runs its ``trainable`` per trial, scoring the metrics its ``reports`` lists; a task
+    without ``fit`` cannot be tuned::
+
+        @embedlab.hookimpl
+        def embedlab_register_tasks(register):
+            register("toy", ToyTask, params=blocks_model(ToyTask),
+                     summary="Least squares on digits.")
     """

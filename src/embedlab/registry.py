@@ -24,21 +24,20 @@ import threading
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 import pluggy
 import pydantic
 
 from embedlab import hookspecs
-from embedlab.errors import ConfigError, PluginConflictError, PluginLoadError, UnknownPluginError
-from embedlab.params import Params, describe_validation_error
+from embedlab.errors import PluginConflictError, PluginLoadError, UnknownPluginError
+from embedlab.params import Params, validate_section
 
 __all__ = [
     "ENTRY_POINT_GROUP",
     "KINDS",
     "PluginInfo",
     "PluginWarning",
-    "Register",
     "create",
     "get",
     "hookimpl",
@@ -48,6 +47,7 @@ __all__ = [
 ]
 
 ENTRY_POINT_GROUP = "embedlab"
+#: The plugin kinds, each with its hook in :mod:`embedlab.hookspecs`: the one list of kinds.
 KINDS: dict[str, str] = {
     "backend": "embedlab_register_backends",
     "miner": "embedlab_register_miners",
@@ -55,6 +55,7 @@ KINDS: dict[str, str] = {
     "metric": "embedlab_register_metrics",
     "tuner": "embedlab_register_tuners",
     "dataset": "embedlab_register_datasets",
+    "task": "embedlab_register_tasks",
 }
 
 hookimpl = pluggy.HookimplMarker("embedlab")
@@ -67,20 +68,6 @@ _PLUGIN_FAILURES = (Exception, SystemExit)
 
 class PluginWarning(UserWarning):
     """A plugin failed to load or register; the others keep working."""
-
-
-class Register(Protocol):
-    """The callback each ``embedlab_register_*`` hook receives."""
-
-    def __call__(
-        self,
-        name: str,
-        factory: Callable[..., Any] | str,
-        *,
-        params: type[Params] | None = None,
-        summary: str = "",
-    ) -> None:
-        """Register one component of the hook's kind."""
 
 
 @dataclass(frozen=True)
@@ -204,6 +191,8 @@ class _Registry:
                     _kind: str = kind,
                     _pending: list[PluginInfo] = pending,
                 ) -> None:
+                    if params is None and not isinstance(factory, str):
+                        params = getattr(factory, "params_model", None)  # a class declaring its model
                     if params is not None and not (
                         isinstance(params, type) and issubclass(params, pydantic.BaseModel)
                     ):
@@ -360,13 +349,8 @@ def validate_params(info: PluginInfo, params: dict[str, Any], where: str = "") -
     ConfigError
         Naming the component, each bad field, the value given and what is allowed.
     """
-    try:
-        return info.params.model_validate(params)
-    except pydantic.ValidationError as exc:
-        prefix = f"{where}: " if where else ""
-        raise ConfigError(
-            f"{prefix}{info.kind} {info.name!r}: " + describe_validation_error(exc, info.params)
-        ) from None
+    prefix = f"{where}: " if where else ""
+    return validate_section(info.params, params, f"{prefix}{info.kind} {info.name!r}")
 
 
 def create(kind: str, name: str, **params: Any) -> Any:
@@ -375,7 +359,7 @@ def create(kind: str, name: str, **params: Any) -> Any:
     Parameters
     ----------
     kind
-        One of ``backend``, ``miner``, ``loss``, ``metric``, ``tuner``, ``dataset``.
+        One of :data:`KINDS` (``"loss"``, ``"dataset"``, ...).
     name
         The registered name, for example ``"digits"``.
     **params

@@ -152,7 +152,10 @@ def test_resume_never_picks_a_run_of_a_longer_name(cwd: Path) -> None:
 
 CHANGES = {
     "top-level": ({"seed": 7}, "seed: 0 -> 7"),
-    "added": ({"train": {"epochs": 2}}, "train.epochs: (unset) -> 2"),
+    "added": (
+        {"study": {"topn": 2, "evaluate": False, "diagnose": None, "neighbors": ["king"]}},
+        'study.neighbors: (unset) -> ["king"]',
+    ),
     "nested": ({"study": {"topn": 3, "evaluate": False, "diagnose": None}}, "study.topn: 2 -> 3"),
     "component": ({"backend": "gensim"}, "backend.params.source"),
 }

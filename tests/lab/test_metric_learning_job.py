@@ -4,8 +4,8 @@ from pathlib import Path
 import pytest
 
 import embedlab
-from embedlab.lab.jobs import MetricLearningStudy, metric_learning_job
 from embedlab.plots.embeddings import plot_history
+from embedlab.tasks.metric_learning import MetricLearningStudy, MetricLearningTask
 
 
 def test_metric_learning_job_writes_metrics_checkpoint_and_figures(tmp_path, one_thread):
@@ -15,7 +15,10 @@ def test_metric_learning_job_writes_metrics_checkpoint_and_figures(tmp_path, one
         Path(__file__).resolve().parents[2] / "examples" / "triplet.yaml"
     ).model_copy(update={"train": {"epochs": 2, "sampler": "random", "warmup_epochs": 0, "progress": False}})
     run = RunDirectory.create(tmp_path, "triplet")
-    metric_learning_job(config, run, "main", False, MetricLearningStudy(projection="pca"))
+    task = MetricLearningTask(
+        MetricLearningTask.from_config(config).train, MetricLearningStudy(projection="pca")
+    )
+    task.run_section(config, run, "main", False)
     metrics = json.loads(run.metrics_path.read_text())
     section = json.dumps(metrics)
     assert "precision_at_1" in section and "val_precision_at_1" in section

@@ -9,8 +9,8 @@ from click.testing import CliRunner
 
 import embedlab
 from embedlab.cli import main
-from embedlab.lab import jobs
 from embedlab.lab.run import config_changes
+from embedlab.tasks.classification import ClassificationTask
 
 CLASSIFY = {
     "name": "small",
@@ -46,13 +46,15 @@ def test_resume_keeps_finished_parts_and_finishes_the_rest(tmp_path, monkeypatch
     suite = {"name": "suite", "parts": [{**CLASSIFY, "name": "first"}, {**CLASSIFY, "name": "second"}]}
     calls = []
 
-    def flaky(config, run, section, resume, options):
+    run_section = ClassificationTask.run_section
+
+    def flaky(task, config, run, section, resume):
         calls.append((section, resume))
         if section == "second" and not resume:
             raise KeyboardInterrupt  # as SIGINT would, midway through the run
-        jobs.classification_job(config, run, section, resume, options)
+        run_section(task, config, run, section, resume)
 
-    monkeypatch.setitem(jobs.JOBS, "classification", jobs.Job(flaky, jobs.ClassificationStudy))
+    monkeypatch.setattr(ClassificationTask, "run_section", flaky)
     with pytest.raises(KeyboardInterrupt):
         embedlab.run(suite, tmp_path)
     interrupted = next(tmp_path.iterdir())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 import embedlab
-from embedlab.lab.jobs import WordsStudy
+from embedlab.tasks.words import WordsStudy
 
 WORDS = sorted(
     {w for pairs in WordsStudy().arrows.values() for p in pairs for w in p}

@@ -9,8 +9,7 @@ import pytest
 
 import embedlab
 from embedlab.errors import ConfigError
-from embedlab.tuning.api import prepare
-from embedlab.tuning.tasks import TASKS, ExperimentTrainable
+from embedlab.tuning.api import get_task, prepare
 
 CLASSIFICATION = {
     "name": "fast",
@@ -47,9 +46,10 @@ def closed_port() -> int:
 def test_declared_metrics_are_what_a_one_epoch_trial_reports(config, params):
     experiment = embedlab.ExperimentConfig.model_validate(config)
     rows: list[dict] = []
-    ExperimentTrainable(experiment, 1).run(params, 1, rows.append)
+    task = get_task(config["task"])
+    task.trainable(experiment, 1).run(params, 1, rows.append)
     assert len(rows) == 1
-    assert set(rows[0]) == set(TASKS[config["task"]].reports)
+    assert set(rows[0]) == set(task.reports)
 
 
 @pytest.mark.parametrize(
@@ -71,9 +71,8 @@ def test_unreported_metric_is_refused_before_any_trial(tmp_path, config, metric,
 
 
 def test_every_declared_metric_is_accepted(tmp_path):
-    for name, task in TASKS.items():
-        config = CLASSIFICATION if name == "classification" else METRIC_LEARNING
-        for metric in task.reports:
+    for config in (CLASSIFICATION, METRIC_LEARNING):
+        for metric in get_task(config["task"]).reports:
             prepare(config, metric=metric, storage_path=str(tmp_path))
 
 

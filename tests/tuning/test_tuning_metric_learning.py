@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import embedlab
-from embedlab.tuning.tasks import run_metric_learning
+from embedlab.tasks.metric_learning import MetricLearningTask
 
 CONFIG = {
     "name": "tune-triplet",
@@ -24,7 +24,7 @@ def test_each_epoch_is_reported_with_the_objective():
     config = embedlab.ExperimentConfig.model_validate(
         {**CONFIG, "loss": "triplet", "miner": "batch-hard", "train": {"lr": 0.001, "progress": False}}
     )
-    final = run_metric_learning(config, 2, rows.append, evaluate_test=True)
+    final = MetricLearningTask.from_config(config).fit(config, 2, rows.append, evaluate_test=True)
     assert [r["epoch"] for r in rows] == [1, 2]
     assert 0 < rows[-1]["val_precision_at_1"] <= 1 and rows[-1]["train_time_s"] >= rows[0]["train_time_s"]
     assert 0 < final["test_precision_at_1"] <= 1

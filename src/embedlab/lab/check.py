@@ -2,9 +2,10 @@
 
 Besides what :func:`embedlab.load_config` checks (every key, every component and its
 params), each experiment that runs (the config itself, or each of its ``parts``) must name a
-``task`` some job runs, and its ``train:``, ``study:`` and (for a search) ``tune:`` blocks
-must fit that task's models. Every problem of every part is listed in one
-:class:`~embedlab.errors.ConfigError`.
+registered ``task`` (kind ``task``), and its ``train:`` and ``study:`` blocks must fit that
+task's params model. A search must name a task that can be tuned, and its ``study:`` and
+``tune:`` blocks must fit the search's models, with a ``tune.metric`` the task reports. Every
+problem of every part is listed in one :class:`~embedlab.errors.ConfigError`.
 """
 
 from __future__ import annotations
@@ -17,11 +18,12 @@ import pydantic
 
 from embedlab.config import COMPONENT_KINDS, ExperimentConfig, as_config
 from embedlab.errors import ConfigError
-from embedlab.lab.jobs import JOBS, SEARCH
+from embedlab.lab.jobs import SearchStudy
 from embedlab.params import Params, Problem, did_you_mean, section_problems, short_repr
+from embedlab.registry import get, plugins
+from embedlab.space import concrete, find_spaces
+from embedlab.tuning.api import metric_problem, train_problems, tunable_tasks
 from embedlab.tuning.settings import TuneSettings
-from embedlab.tuning.space import find_spaces
-from embedlab.tuning.tasks import TASKS, metric_problem, train_problems
 
 __all__ = ["check_config", "run_problems"]
 
@@ -85,35 +87,38 @@ def _job_problems(block: dict[str, Any]) -> list[Problem]:
     if not isinstance(task, str) and task is not None:
         return []  # the config's own validation reports it
     search, problems = _declares_search(block)
-    if search or task in TASKS:
+    if search:
         problems += train_problems(block)
-    elif task not in JOBS:
-        known = f"(tasks: {', '.join(sorted(JOBS))})"
-        problems.append(
+        problems += _block_problems(SearchStudy, block, "study")
+        tune_problems = _block_problems(TuneSettings, block, "tune")
+        return problems + (tune_problems or _metric_problems(task, block.get("tune", {})))
+    names = [info.name for info in plugins("task")]
+    if task not in names:
+        known = f"(tasks: {', '.join(sorted(names))})"
+        return problems + [
             (("task",), f"missing; set it to the task to run {known}")
             if task is None
-            else (("task",), f"unknown task {short_repr(task)} {known}{did_you_mean(task, JOBS)}")
-        )
-    options: type[Params] | None = SEARCH.options if search else None
-    if search is False and task in JOBS:
-        options = JOBS[task].options
-    problems += _block_problems(options, block, "study")
-    if search:
-        tune_problems = _block_problems(TuneSettings, block, "tune")
-        problems += tune_problems or _metric_problems(task, block.get("tune", {}))
-    return problems
+            else (("task",), f"unknown task {short_repr(task)} {known}{did_you_mean(task, names)}")
+        ]
+    # the task's registered params model holds its train and study blocks; a block that is not
+    # a mapping is the config's own problem, and with search unknown the study block may be a search's
+    train, study = block.get("train", {}), block.get("study", {})
+    blocks = {"train": concrete(train)} if isinstance(train, dict) else {}
+    if search is False and isinstance(study, dict):
+        blocks["study"] = study
+    return problems + section_problems(get("task", task).params, blocks, ())
 
 
 def _metric_problems(task: str | None, tune: dict[str, Any]) -> list[Problem]:
     """A ``tune.metric`` the task never reports, so that no trial of the search could be scored."""
-    if task not in TASKS:
+    if task not in tunable_tasks():
         return []  # the task's own problem is reported
     problem = metric_problem(task, TuneSettings.model_validate(tune).metric)
     return [(("tune", "metric"), problem)] if problem else []
 
 
-def _block_problems(model: type[Params] | None, block: dict[str, Any], key: str) -> list[Problem]:
+def _block_problems(model: type[Params], block: dict[str, Any], key: str) -> list[Problem]:
     value = block.get(key, {})
-    if model is None or not isinstance(value, dict):
+    if not isinstance(value, dict):
         return []
     return section_problems(model, value, (key,))

@@ -132,15 +132,15 @@ def run(
     config = check_config(config_or_path)
     safe_name(config.name, "name", ConfigError)
     sections = _sections(config)
-    jobs = [(name, part, job, job.check(part)) for name, part in sections for job in [get_job(part)]]
+    jobs = [(name, get_job(part)) for name, part in sections]
     root = Path(out) if out is not None else Path("runs")
     rundir = _open(root, config, resume=resume, force_new=force_new)
-    for name, part, job, options in jobs:
+    for name, job in jobs:
         if name in rundir.completed:
             logger.info("section %s already finished; kept", name)
             continue
         logger.info("running section %s", name)
-        job.run(part, rundir, name, resume, options)
+        job(rundir, name, resume)
         rundir.mark_completed(name)
     report = write_reports(rundir.path, f"embedlab run: {config.name}", rundir.metrics, rundir.figures)
     return RunResult(rundir.path, rundir.metrics, rundir.figures, report)

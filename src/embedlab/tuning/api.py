@@ -9,15 +9,109 @@ from typing import TYPE_CHECKING, Any
 
 from embedlab.config import ExperimentConfig, as_config
 from embedlab.errors import ConfigError, EmbedlabError
-from embedlab.params import validate_section
+from embedlab.params import Problem, did_you_mean, section_problems, short_repr, validate_section
+from embedlab.registry import create, get, plugins
+from embedlab.space import SearchSpace, apply_params, concrete, find_spaces
 from embedlab.tuning.settings import TuneSettings
-from embedlab.tuning.space import SearchSpace, apply_params, find_spaces
-from embedlab.tuning.tasks import ExperimentTrainable, check_task, get_task, train_problems, validate_train
 
 if TYPE_CHECKING:
+    from embedlab.tuning.base import Retrainable
     from embedlab.tuning.result import TuneResult
 
-__all__ = ["check_space", "check_storage", "prepare", "resolve_settings", "tune"]
+__all__ = [
+    "check_space",
+    "check_storage",
+    "check_task",
+    "get_task",
+    "metric_problem",
+    "prepare",
+    "resolve_settings",
+    "train_problems",
+    "tunable_tasks",
+    "tune",
+]
+
+
+def tunable_tasks() -> list[str]:
+    """The registered tasks (kind ``task``) that can be tuned: those whose task defines ``fit``."""
+    return [info.name for info in plugins("task") if getattr(info.load_factory(), "tunable", False)]
+
+
+def get_task(name: str | None) -> Any:
+    """The task an experiment names, from the registry, built with its default blocks.
+
+    Raises
+    ------
+    ConfigError
+        For a missing or unknown task, or one that cannot be tuned, listing those that can.
+    """
+    tunable = tunable_tasks()
+    if name not in tunable:
+        raise ConfigError(
+            f"task {name!r} cannot be tuned; set task to one of: {', '.join(sorted(tunable))}"
+            f"{did_you_mean(str(name), tunable)}"
+        )
+    return create("task", name)
+
+
+def train_problems(data: dict[str, Any]) -> list[Problem]:
+    """Check a raw config's ``task`` (one that can be tuned) and its ``train:`` block, without raising.
+
+    Search-space specs in ``train`` are left to :func:`check_space`. :func:`embedlab.tune`
+    runs this when it loads the config, so that these problems are listed with every other
+    problem of the file.
+
+    Returns
+    -------
+    list of Problem
+        ``(key path, message)`` pairs: a missing, unknown or untunable task with the closest
+        names, or each bad field of ``train`` (checked by the task's registered params model).
+    """
+    task, train = data.get("task"), data.get("train", {})
+    if not isinstance(task, str) and task is not None:
+        return []  # not a name: the config's own validation reports it
+    tunable = tunable_tasks()
+    if task not in tunable:
+        known = f"(tasks that train: {', '.join(sorted(tunable))})"
+        if task is None:
+            return [(("task",), f"missing; set it to the task to run {known}")]
+        return [(("task",), f"{short_repr(task)} cannot be tuned {known}{did_you_mean(task, tunable)}")]
+    if not isinstance(train, dict):
+        return []
+    return section_problems(get("task", task).params, {"train": concrete(train)}, ())
+
+
+def metric_problem(task: str | None, metric: str) -> str | None:
+    """Why ``tune.metric`` cannot score a search of ``task``, or ``None`` when the task reports it."""
+    reports = get_task(task).reports
+    if metric in reports:
+        return None
+    return (
+        f"{metric!r} is not reported by task {task!r}, so no trial could be scored"
+        f"{did_you_mean(metric, reports)} Task {task!r} reports: {', '.join(reports)}."
+    )
+
+
+def check_task(config: ExperimentConfig, metric: str) -> None:
+    """Refuse, before any trial starts, a config every trial of its task would fail on.
+
+    Raises
+    ------
+    ConfigError
+        For a task that cannot be tuned, a component the task needs that the config lacks,
+        or a ``tune.metric`` the task never reports (naming the metric, the task, the closest
+        reported names and all of them).
+    """
+    task = get_task(config.task)
+    missing = task.missing(config)
+    if missing:
+        raise ConfigError(
+            f"task {config.task!r} needs {' and '.join(map(repr, missing))} in the config (every trial "
+            "builds them); add them, as examples/tune_mlp.yaml does"
+        )
+    problem = metric_problem(config.task, metric)
+    if problem:
+        raise ConfigError(f"tune.metric {problem}")
 
 
 def check_storage(storage: Path) -> None:
@@ -82,22 +176,21 @@ def check_space(config: ExperimentConfig, space: SearchSpace) -> None:
             "the config declares no search space; write a spec such as "
             "units: {int: [16, 512], step: 16} in a component's params or in train"
         )
-    settings_model = get_task(config.task).settings_model()
+    settings_model = get_task(config.task).Train
     first = {path: domain.extremes()[0] for path, domain in space.items()}
     for path, domain in space.items():
         for value in domain.extremes():
             values = {**first, path: value}
             try:
-                concrete = apply_params(config, values)
-                train = {**concrete.train}
-                validate_train(settings_model, train)
+                trial = apply_params(config, values)
+                validate_section(settings_model, trial.train, "train")
             except EmbedlabError as exc:
                 raise ConfigError(f"search space {path} = {value!r} is refused: {exc}") from None
 
 
 def prepare(
     config_or_path: ExperimentConfig | dict[str, Any] | str | Path, **overrides: Any
-) -> tuple[ExperimentConfig, TuneSettings, SearchSpace, ExperimentTrainable]:
+) -> tuple[ExperimentConfig, TuneSettings, SearchSpace, Retrainable]:
     """Load and validate everything a search needs, without starting it.
 
     Returns
@@ -111,7 +204,7 @@ def prepare(
     space = find_spaces(config)
     check_space(config, space)
     if settings.searcher == "grid":
-        from embedlab.tuning.space import grid_points
+        from embedlab.space import grid_points
 
         combos = list(
             itertools.islice(itertools.product(*(grid_points(d, p) for p, d in space.items())), 100_001)
@@ -125,7 +218,7 @@ def prepare(
             f"searched parameters: {', '.join(space)}"
         )
     assert settings.max_epochs is not None  # filled by resolve_settings
-    return config, settings, space, ExperimentTrainable(config, settings.max_epochs)
+    return config, settings, space, get_task(config.task).trainable(config, settings.max_epochs)
 
 
 def tune(config_or_path: ExperimentConfig | dict[str, Any] | str | Path, **overrides: Any) -> TuneResult:
@@ -156,8 +249,6 @@ def tune(config_or_path: ExperimentConfig | dict[str, Any] | str | Path, **overr
         unreachable cluster address, or resources no node of the cluster has, all before any
         trial starts.
     """
-    from embedlab.registry import create
-
     config_or_path = as_config(config_or_path, check=train_problems)  # every problem of the file at once
     config, settings, space, trainable = prepare(config_or_path, **overrides)
     if config.tuner is None:

@@ -7,7 +7,7 @@ A tuner is any object with a ``tune(trainable, space, **settings)`` method retur
   (``"backend.units"``) to values; ``report(metrics)`` is called once per epoch with a
   mapping that includes ``"epoch"`` and the objective metric. A tuner that wants to stop a
   trial early raises from ``report``; the trainable lets the exception pass.
-* ``space`` is a :data:`~embedlab.tuning.space.SearchSpace` of parsed, validated domains.
+* ``space`` is a :data:`~embedlab.space.SearchSpace` of parsed, validated domains.
 * ``settings`` are the fields of :class:`~embedlab.tuning.settings.TuneSettings`.
 
 The built-in ``ray`` tuner runs trials as Ray Tune trials, locally or on a cluster; the
@@ -23,10 +23,19 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from embedlab.space import SearchSpace
     from embedlab.tuning.result import TuneResult
-    from embedlab.tuning.space import SearchSpace
 
-__all__ = ["Report", "Trainable", "TrialRecord", "Tuner", "describe_error", "describe_value", "trial_status"]
+__all__ = [
+    "Report",
+    "Retrainable",
+    "Trainable",
+    "TrialRecord",
+    "Tuner",
+    "describe_error",
+    "describe_value",
+    "trial_status",
+]
 
 #: Called by a trainable once per epoch with that epoch's metrics.
 Report = Callable[[dict[str, Any]], None]
@@ -37,6 +46,30 @@ class Trainable(Protocol):
 
     def __call__(self, params: dict[str, Any], report: Report) -> None:
         """Train with ``params``, calling ``report`` once per epoch."""
+
+
+class Retrainable(Trainable, Protocol):
+    """A trainable that can also retrain one configuration for longer: what a task's trainable is.
+
+    :meth:`~embedlab.tuning.result.TuneResult.retrain_best` uses it to retrain the best
+    configuration and the baseline.
+    """
+
+    config: Any
+
+    def run(
+        self,
+        params: dict[str, Any],
+        epochs: int,
+        report: Report | None = None,
+        *,
+        evaluate_test: bool = False,
+        progress: bool = False,
+    ) -> dict[str, float]:
+        """Train ``params`` for ``epochs`` epochs and return the final metrics."""
+
+    def default_params(self, names: list[str]) -> dict[str, Any]:
+        """The value each searched parameter takes when its spec is removed."""
 
 
 class Tuner(Protocol):

@@ -15,7 +15,7 @@ from embedlab.tuning.base import TrialRecord, describe_value
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from embedlab.tuning.tasks import ExperimentTrainable
+    from embedlab.tuning.base import Retrainable
 
 __all__ = ["RetrainReport", "TuneResult"]
 
@@ -56,7 +56,7 @@ class TuneResult:
         mode: str,
         max_epochs: int,
         storage_path: str | Path | None = None,
-        trainable: ExperimentTrainable | None = None,
+        trainable: Retrainable | None = None,
         baseline: dict[str, Any] | None = None,
         wall_time_s: float = math.nan,
     ) -> None:

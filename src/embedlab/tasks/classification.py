@@ -1,0 +1,202 @@
+"""Task ``classification`` (Study 3): train a classifier ``backend`` on a ``dataset``, report every split.
+
+The ``backend`` is ``mlp-classifier``, ``linear-probe`` or any module returning logits; it is
+trained with :func:`embedlab.learn.classifier.train_classifier`, reporting train and
+validation loss and accuracy after every epoch. ``embedlab run`` then scores each split in
+``study.splits``: metrics, ROC curves, confusion matrices and recall bars.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from pydantic import Field, field_validator
+
+from embedlab.errors import ConfigError
+from embedlab.learn.classifier import ClassifierTrainSettings
+from embedlab.params import Params
+from embedlab.tasks.base import Task, file_name_keys
+
+if TYPE_CHECKING:
+    from embedlab.config import ExperimentConfig
+    from embedlab.lab.rundir import RunDirectory
+    from embedlab.tuning.base import Report
+
+__all__ = ["CLASSIFICATION_REPORTS", "ClassificationStudy", "ClassificationTask", "FittedClassifier"]
+
+#: What ``task: classification`` reports each epoch (``val_*``: with a ``val`` or ``test`` split).
+CLASSIFICATION_REPORTS = (
+    "epoch",
+    "train_loss",
+    "train_accuracy",
+    "val_loss",
+    "val_accuracy",
+    "epoch_time_s",
+    "train_time_s",
+    "n_params",
+)
+
+
+class ClassificationStudy(Params):
+    """``study:`` options of a classification run (Study 3)."""
+
+    splits: list[str] = Field(["train", "val", "test"], description="Splits to report, side by side.")
+    recall_target: float = Field(0.8, gt=0, le=1, description="Classes below this recall are flagged.")
+
+    _check_splits = field_validator("splits")(file_name_keys)
+
+
+@dataclass
+class FittedClassifier:
+    """A classification experiment after training: the model, its data and its history."""
+
+    model: Any
+    dataset: Any
+    history: list[dict[str, float]]
+    n_params: int
+
+
+class ClassificationTask(Task):
+    """Train a classifier and report its metrics on every split (imbalance-aware)."""
+
+    name = "classification"
+    Train = ClassifierTrainSettings
+    Study = ClassificationStudy
+    reports = CLASSIFICATION_REPORTS
+    needs = ("dataset", "backend")
+    train: ClassifierTrainSettings
+    study: ClassificationStudy
+
+    def train_model(
+        self,
+        config: ExperimentConfig,
+        epochs: int,
+        report: Report | None = None,
+        *,
+        progress: bool = False,
+    ) -> FittedClassifier:
+        """Train the config's ``backend`` on its ``dataset`` for ``epochs`` epochs.
+
+        ``report`` is called after every epoch with the names in :data:`CLASSIFICATION_REPORTS`:
+        ``epoch``, ``train_loss``, ``train_accuracy``, ``val_loss``, ``val_accuracy``,
+        ``epoch_time_s``, ``train_time_s`` (cumulative) and ``n_params``.
+        """
+        import numpy as np
+        import torch
+
+        from embedlab.learn.classifier import count_parameters, train_classifier
+        from embedlab.registry import create
+
+        if config.dataset is None or config.backend is None:
+            raise ConfigError("task classification needs a 'dataset' and a 'backend' (e.g. mlp-classifier)")
+        dataset = config.dataset.create("dataset")
+        train = dataset["train"]
+        val = dataset.splits.get("val") or dataset.splits.get("test")
+        params = dict(config.backend.params)
+        params.setdefault("in_features", int(np.prod(dataset.input_shape)))
+        params.setdefault("num_classes", dataset.num_classes or int(train.y.max()) + 1)
+        torch.manual_seed(config.seed)  # the same initial weights for every trial with the same params
+        model = create("backend", config.backend.name, **params)
+        n_params = count_parameters(model)
+        elapsed = 0.0
+
+        def on_epoch(row: dict[str, float]) -> None:
+            nonlocal elapsed
+            elapsed += row["epoch_time_s"]
+            if report is not None:
+                report({**row, "train_time_s": elapsed, "n_params": float(n_params)})
+
+        history = train_classifier(
+            model,
+            train.X,
+            train.y,
+            None if val is None else val.X,
+            None if val is None else val.y,
+            epochs=epochs,
+            batch_size=self.train.batch_size,
+            lr=self.train.lr,
+            weight_decay=self.train.weight_decay,
+            class_weights=self.train.class_weights,
+            device=self.train.device,
+            seed=config.seed,
+            callback=on_epoch,
+            progress=progress,
+        )
+        total = sum(row["epoch_time_s"] for row in history)
+        history[-1] = {**history[-1], "train_time_s": total, "n_params": float(n_params)}
+        return FittedClassifier(model, dataset, history, n_params)
+
+    def fit(
+        self,
+        config: ExperimentConfig,
+        epochs: int,
+        report: Report | None = None,
+        *,
+        evaluate_test: bool = False,
+        progress: bool = False,
+    ) -> dict[str, float]:
+        """Train (see :meth:`train_model`); return the last epoch's metrics.
+
+        With ``evaluate_test`` the ``test`` split is scored too (``test_loss``, ``test_accuracy``).
+        """
+        fitted = self.train_model(config, epochs, report, progress=progress)
+        final = dict(fitted.history[-1])
+        if evaluate_test and "test" in fitted.dataset.splits:
+            test = fitted.dataset["test"]
+            final.update(_score(fitted.model, test.X, test.y, prefix="test"))
+        return final
+
+    def run_section(self, config: ExperimentConfig, run: RunDirectory, section: str, resume: bool) -> None:
+        """Train the classifier, then report every split: metrics, ROC, confusion matrix, recall bars."""
+        import torch
+
+        from embedlab.metrics import classification_reports
+        from embedlab.plots import classification as plots
+
+        options = self.study
+        fitted = self.train_model(config, self.train.epochs, progress=True)
+        model, dataset = fitted.model, fitted.dataset
+        device = next(model.parameters()).device
+        model.eval()
+        outputs = {}
+        with torch.no_grad():
+            for split in options.splits:
+                part = dataset[split]
+                logits = model(torch.as_tensor(part.X, dtype=torch.float32, device=device))
+                outputs[split] = (part.y, torch.softmax(logits, dim=1).cpu().numpy())
+        names = list(dataset.class_names) or None
+        reports = classification_reports(outputs, names, recall_target=options.recall_target)
+        summary = {}
+        for split, report in reports.items():
+            d = report.to_dict()
+            summary[split] = {
+                "accuracy": d["accuracy"],
+                "balanced_accuracy": d["balanced_accuracy"],
+                "macro_f1": d["macro avg"]["f1-score"],
+                "macro_recall": d["macro avg"]["recall"],
+                "roc_auc_macro": d["roc_auc"]["macro"] if d["roc_auc"] else None,
+                "below_recall_target": ", ".join(d["below_recall_target"]) or "none",
+            }
+        recall = {
+            name: {split: r.to_dict()[name]["recall"] for split, r in reports.items()}
+            for name in reports[options.splits[0]].class_names
+        }
+        run.log_metrics(section, {"splits": summary, "recall by class": recall, "n_params": fitted.n_params})
+        for split, report in reports.items():
+            run.add_figure(section, f"{split}-roc", plots.roc_curves(report, title=split))
+            run.add_figure(section, f"{split}-confusion", plots.confusion_heatmap(report, title=split))
+        run.add_figure(section, "recall", plots.recall_bars(reports))
+
+
+def _score(model: Any, X: Any, y: Any, prefix: str) -> dict[str, float]:
+    import torch
+
+    device = next(model.parameters()).device
+    model.eval()
+    with torch.no_grad():
+        logits = model(torch.as_tensor(X, dtype=torch.float32, device=device))
+        target = torch.as_tensor(y, dtype=torch.long, device=device)
+        loss = torch.nn.functional.cross_entropy(logits, target)
+        accuracy = (logits.argmax(dim=1) == target).float().mean()
+    return {f"{prefix}_loss": float(loss), f"{prefix}_accuracy": float(accuracy)}

@@ -1,0 +1,37 @@
+"""embedlab's built-in tasks, registered through the ``embedlab`` entry point like any third-party task.
+
+Each task's params model is :func:`~embedlab.tasks.base.blocks_model`: its ``train:`` and
+``study:`` blocks. The task modules import torch and the plotting libraries only when a task runs.
+"""
+
+from __future__ import annotations
+
+from embedlab.hookspecs import Register
+from embedlab.registry import hookimpl
+from embedlab.tasks.base import blocks_model
+from embedlab.tasks.classification import ClassificationTask
+from embedlab.tasks.metric_learning import MetricLearningTask
+from embedlab.tasks.words import WordsTask
+
+
+@hookimpl
+def embedlab_register_tasks(register: Register) -> None:
+    """Register ``metric-learning``, ``classification`` and ``words``."""
+    register(
+        "metric-learning",
+        MetricLearningTask,
+        params=blocks_model(MetricLearningTask),
+        summary="Study 2: learn an embedding (loss, miner, network); retrieval metrics and embedding maps",
+    )
+    register(
+        "classification",
+        ClassificationTask,
+        params=blocks_model(ClassificationTask),
+        summary="Study 3: train a classifier; per-split metrics, ROC, confusion, recall bars",
+    )
+    register(
+        "words",
+        WordsTask,
+        params=blocks_model(WordsTask),
+        summary="Study 1: word vectors: neighbours, analogies, arrows, diagnosis, benchmarks (not tunable)",
+    )

@@ -1,0 +1,134 @@
+"""Task ``words`` (Study 1): explore a word-vector ``backend``: neighbours, analogies, arrows, benchmarks.
+
+The ``backend`` is a word-vector backend (``gensim``, ``sbert``, ...); ``study:`` names the
+words to explore. The task trains nothing, so it has no ``train:`` block and cannot be tuned.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pydantic import Field, field_validator
+
+from embedlab.errors import ConfigError
+from embedlab.params import Params
+from embedlab.tasks.base import Task, file_name_keys
+
+if TYPE_CHECKING:
+    from embedlab.config import ExperimentConfig
+    from embedlab.lab.rundir import RunDirectory
+
+__all__ = ["WordsStudy", "WordsTask"]
+
+
+class WordsStudy(Params):
+    """``study:`` options of a word-vector run (Study 1). Words missing from the vocabulary are skipped."""
+
+    neighbors: list[str] = Field(
+        ["italy", "mother", "breaking", "hardy"], description="Words whose neighbours to list."
+    )
+    topn: int = Field(10, ge=1, description="Neighbours and answers listed per query.")
+    analogies: list[tuple[str, str, str]] = Field(
+        [("king", "woman", "man")], description="``(w1, w2, w3)``: w4 is sought near w1 + w2 - w3."
+    )
+    arrows: dict[str, list[tuple[str, str]]] = Field(
+        {
+            "gender": [("actor", "actress"), ("king", "queen"), ("man", "woman"), ("boy", "girl")],
+            "plural": [("car", "cars"), ("house", "houses"), ("city", "cities"), ("farm", "farms")],
+        },
+        description="Named sets of (from, to) pairs drawn as arrows; each name is part of a figure file name.",
+    )
+    groups: dict[str, list[str]] = Field(
+        {
+            "countries": ["italy", "spain", "france", "germany", "greece"],
+            "family": ["mother", "father", "sister", "brother", "daughter"],
+            "numbers": ["two", "three", "four", "five", "six"],
+        },
+        description="Words per category for the group plot.",
+    )
+    diagnose: tuple[str, str, str, list[str]] | None = Field(
+        ("old", "young", "cow", ["calf", "veal"]),
+        description="``(a, b, c, expected)`` of an analogy to explain.",
+    )
+    evaluate: bool = Field(True, description="Score the Google analogy set and WordSim353 / SimLex-999.")
+
+    _check_arrows = field_validator("arrows")(file_name_keys)
+
+
+class WordsTask(Task):
+    """Explore word vectors and score them on the analogy and similarity benchmarks."""
+
+    name = "words"
+    Study = WordsStudy
+    needs = ("backend",)
+    study: WordsStudy
+
+    def run_section(self, config: ExperimentConfig, run: RunDirectory, section: str, resume: bool) -> None:
+        """Explore word vectors: neighbours, analogies (both formulations), arrows, groups, diagnosis, benchmarks."""
+        from embedlab.plots import words as plots
+
+        options = self.study
+        if config.backend is None:
+            raise ConfigError("task words needs a 'backend' of word vectors, e.g. backend: gensim")
+        wv = config.backend.create("backend")
+        skipped: set[str] = set()
+
+        def known(words: list[str]) -> list[str]:
+            skipped.update(w for w in words if w not in wv)
+            return [w for w in words if w in wv]
+
+        metrics: dict[str, Any] = {"vocabulary": len(wv.words)}
+        queries = known(options.neighbors)
+        if queries:
+            found = wv.neighbors(queries, topn=options.topn)
+            metrics["neighbours"] = {
+                w: ", ".join(f"{n} {s:.2f}" for n, s in row) for w, row in zip(queries, found, strict=True)
+            }
+            run.add_figure(section, "neighbours", plots.plot_neighbors(wv, queries, topn=options.topn))
+        answers = {}
+        for w1, w2, w3 in options.analogies:
+            if len(known([w1, w2, w3])) == 3:
+                for name, rows in wv.formulations(w1, w2, w3, topn=options.topn).items():
+                    answers[f"{name}"] = ", ".join(f"{n} {s:.2f}" for n, s in rows[:5])
+        if answers:
+            metrics["analogies"] = answers
+        for name, pairs in options.arrows.items():
+            kept = [(a, b) for a, b in pairs if len(known([a, b])) == 2]
+            if len(kept) >= 2:
+                run.add_figure(section, f"arrows-{name}", plots.plot_arrows(wv, kept, title=name))
+        groups = {g: known(words) for g, words in options.groups.items()}
+        groups = {g: words for g, words in groups.items() if len(words) >= 2}
+        if len(groups) >= 2:
+            run.add_figure(section, "groups", plots.plot_groups(wv, groups))
+        if options.diagnose is not None:
+            a, b, c, expected = options.diagnose
+            expected_known = known(list(expected))
+            if len(known([a, b, c])) == 3 and expected_known:
+                diagnosis = wv.diagnose_analogy(a, b, c, expected_known, topn=options.topn)
+                metrics["diagnosis"] = {
+                    "question": f"{a} : {b} :: {c} : ?",
+                    "top answers": ", ".join(f"{w} {score:.2f}" for w, score in diagnosis.top),
+                    **{
+                        f"expected {w}": f"rank {rank}, score {score:.3f}, cos({b}-{a}, {w}-{c}) = "
+                        f"{diagnosis.offset_cosines[w]:.3f}"
+                        for w, (rank, score) in diagnosis.expected.items()
+                    },
+                    "best answer when inputs are allowed": diagnosis.top_with_inputs[0][0],
+                }
+                run.add_figure(section, "diagnosis", diagnosis.figure())
+        if options.evaluate:
+            analogies = wv.evaluate_analogies()
+            metrics["google analogies"] = {
+                "accuracy": analogies.accuracy,
+                "semantic": "{}/{}".format(*analogies.semantic),
+                "syntactic": "{}/{}".format(*analogies.syntactic),
+                "questions out of vocabulary": analogies.oov,
+            }
+            metrics["similarity"] = {
+                name: {"spearman": r.spearman, "pearson": r.pearson, "oov_ratio": r.oov_ratio}
+                for name in ("wordsim353.tsv", "simlex999.txt")
+                for r in [wv.evaluate_similarity(name)]
+            }
+        if skipped:
+            metrics["not in vocabulary"] = ", ".join(sorted(skipped))
+        run.log_metrics(section, metrics)
