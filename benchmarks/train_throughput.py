@@ -54,7 +54,7 @@ def trainer_epoch(X: torch.Tensor, y: torch.Tensor, batch_size: int, device: str
     model, loss, miner = build(device)
     trainer = Trainer(model, loss, miner, epochs=1, batch_size=batch_size, sampler="random",
                       device=device, progress=False, amp=amp)
-    return lambda: trainer.fit(X, y)[-1]["seconds"]
+    return lambda: trainer.fit(X, y)[-1]["epoch_time_s"]
 
 
 def plain_epoch(X: torch.Tensor, y: torch.Tensor, batch_size: int, device: str) -> Callable[[], float]:

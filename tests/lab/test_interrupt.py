@@ -65,6 +65,6 @@ def test_sigint_then_resume_matches_an_uninterrupted_run(tmp_path):
     resumed_dir, got = final_metrics(out)
     assert resumed_dir == run_dir
     assert got["retrieval (queries vs train)"] == expected["retrieval (queries vs train)"]
-    assert got["history"][-1]["loss"] == expected["history"][-1]["loss"]
+    assert got["history"][-1]["train_loss"] == expected["history"][-1]["train_loss"]
     assert (run_dir / "report.html").is_file()
     assert not list(out.rglob("*.tmp"))

@@ -28,7 +28,7 @@ def test_metric_learning_job_writes_metrics_checkpoint_and_figures(tmp_path, one
 
 
 def test_plot_history_needs_records():
-    fig = plot_history([{"epoch": 1, "loss": 1.0}, {"epoch": 2, "loss": 0.5}])
+    fig = plot_history([{"epoch": 1, "train_loss": 1.0}, {"epoch": 2, "train_loss": 0.5}])
     assert len(fig.axes) == 1
     with pytest.raises(embedlab.InputError):
         plot_history([])

@@ -57,7 +57,7 @@ def test_seed_exact_configuration_from_the_example(digits, one_thread):
     model.fit(digits["train"].X, digits["train"].y, digits["val"].X, digits["val"].y)
     history = model.history_
     assert len(history) == 5
-    assert history[-1]["loss"] < history[0]["loss"]
+    assert history[-1]["train_loss"] < history[0]["train_loss"]
     assert history[-1]["val_precision_at_1"] > 0.5
     # The seed network: 8 -> 16 -> 32 conv channels, Dense(128), Dense(10) without activation.
     layers = [m for m in model.model_.modules() if isinstance(m, torch.nn.Conv2d | torch.nn.Linear)]

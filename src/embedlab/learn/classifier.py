@@ -13,12 +13,14 @@ import logging
 import math
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from pydantic import Field
 
-from embedlab.errors import InputError, TrainingError
+from embedlab.errors import CheckpointError, ConfigError, InputError, TrainingError
+from embedlab.learn.history import EpochRecord
 from embedlab.learn.params import MAX_BATCH, MAX_CLASSES, MAX_EPOCHS, MAX_FEATURES, MAX_WIDTH
 from embedlab.params import Params, validate_section
 
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
     import torch
 
 __all__ = [
+    "CLASSIFIER_CHECKPOINT_KEYS",
     "ClassifierTrainSettings",
     "LinearProbeParams",
     "MLPClassifierParams",
@@ -37,7 +40,10 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-EpochCallback = Callable[[dict[str, float]], Any]
+EpochCallback = Callable[[EpochRecord], Any]
+
+#: What a checkpoint written by :func:`train_classifier` holds (``generator``: the batch order's RNG).
+CLASSIFIER_CHECKPOINT_KEYS = ("epoch", "model", "optimizer", "generator", "history")
 
 
 class MLPClassifierParams(Params):
@@ -208,16 +214,17 @@ def _train_epoch(
     return {"train_loss": float(loss_sum) / len(y), "train_accuracy": float(correct) / len(y)}
 
 
-def _check_finite(row: dict[str, float], epoch: int, lr: float) -> None:
+def _check_finite(row: EpochRecord, epoch: int, lr: float) -> None:
     """Raise :class:`TrainingError` when a loss of the epoch is NaN or infinite.
 
     A NaN in any step makes the epoch's sum NaN, so one check per epoch catches every step
     without a host synchronisation per step.
     """
     for name in ("train_loss", "val_loss"):
-        if name in row and not math.isfinite(row[name]):
+        value = row.get(name)
+        if value is not None and not math.isfinite(value):
             raise TrainingError(
-                f"the classifier's {name} became {row[name]} in epoch {epoch}: training diverged; "
+                f"the classifier's {name} became {value} in epoch {epoch}: training diverged; "
                 f"lower the learning rate (lr={lr}) or check the inputs for extreme values"
             )
 
@@ -238,7 +245,9 @@ def train_classifier(
     seed: int = 0,
     callback: EpochCallback | None = None,
     progress: bool = False,
-) -> list[dict[str, float]]:
+    checkpoint_dir: str | Path | None = None,
+    resume: bool = False,
+) -> list[EpochRecord]:
     """Train a classifier with Adam and cross-entropy on in-memory data held on the device.
 
     Torch runs on the number of threads :func:`embedlab.threads.num_threads` picks for one
@@ -266,18 +275,28 @@ def train_classifier(
         (a tuner's early stopping does this).
     progress
         Show a tqdm bar over epochs.
+    checkpoint_dir
+        Where ``last.pt`` (weights, optimizer, batch-order RNG, history) is written atomically
+        after every epoch; ``None`` writes nothing.
+    resume
+        Continue from ``checkpoint_dir/last.pt`` when it exists, to the same weights as an
+        uninterrupted run with the same seed; ``callback`` sees only the epochs trained now.
 
     Returns
     -------
-    list of dict
-        One entry per epoch: ``epoch``, ``train_loss``, ``train_accuracy``, and
-        ``val_loss`` / ``val_accuracy`` when a validation split is given, plus
-        ``epoch_time_s``.
+    list of EpochRecord
+        One :class:`~embedlab.learn.history.EpochRecord` per epoch: ``epoch``, ``train_loss``,
+        ``train_accuracy``, and ``val_loss`` / ``val_accuracy`` when a validation split is
+        given, plus ``epoch_time_s``.
 
     Raises
     ------
     ConfigError
-        For settings outside :class:`ClassifierTrainSettings`' bounds.
+        For settings outside :class:`ClassifierTrainSettings`' bounds, or ``resume`` without
+        ``checkpoint_dir``.
+    CheckpointError
+        When resuming from a checkpoint that is empty, truncated, not this trainer's, or from
+        another network; the network's weights are left untouched.
     InputError
         For mismatched lengths, non-integer labels, NaN inputs or labels outside the
         model's classes.
@@ -289,11 +308,14 @@ def train_classifier(
     from tqdm.auto import tqdm
 
     from embedlab.device import resolve_device
+    from embedlab.learn.checkpoints import CHECKPOINT, save_checkpoint
     from embedlab.learn.networks import multiply_adds
     from embedlab.threads import torch_threads
 
     settings = dict(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay)
     validate_section(ClassifierTrainSettings, settings, "train_classifier")
+    if resume and checkpoint_dir is None:
+        raise ConfigError("train_classifier: resume=True needs checkpoint_dir; pass both or neither")
     Xtr, ytr = _as_arrays(X_train, y_train, "training data")
     if len(ytr) == 0:
         raise InputError("training data is empty")
@@ -317,14 +339,17 @@ def train_classifier(
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     generator = torch.Generator(device="cpu").manual_seed(seed)
     step_work = 3 * multiply_adds(model, X_t[:1]) * min(batch_size, len(ytr))  # forward and backward
-    history: list[dict[str, float]] = []
+    path = None if checkpoint_dir is None else Path(checkpoint_dir) / CHECKPOINT
+    history: list[EpochRecord] = []
+    if resume:
+        history = _resume(path, model, optimizer, generator, dev)
     with torch_threads(step_work):
-        for epoch in tqdm(range(1, epochs + 1), desc="epochs", disable=not progress):
+        for epoch in tqdm(range(len(history) + 1, epochs + 1), desc="epochs", disable=not progress):
             start = time.perf_counter()
             order = torch.randperm(len(ytr), generator=generator).to(dev)
-            row = {
-                "epoch": float(epoch),
-                **_train_epoch(model, X_t, y_t, loss_fn, optimizer, order, batch_size),
+            row: EpochRecord = {
+                "epoch": epoch,
+                **_train_epoch(model, X_t, y_t, loss_fn, optimizer, order, batch_size),  # type: ignore[typeddict-item]
             }
             if has_val:
                 row["val_loss"], row["val_accuracy"] = _evaluate(model, Xv_t, yv_t, loss_fn, batch_size)
@@ -332,6 +357,50 @@ def train_classifier(
             _check_finite(row, epoch, lr)
             history.append(row)
             logger.debug("epoch %d: %s", epoch, row)
+            if path is not None:
+                state = {"epoch": epoch, "model": model.state_dict(), "optimizer": optimizer.state_dict()}
+                save_checkpoint(path, {**state, "generator": generator.get_state(), "history": history})
             if callback is not None:
-                callback(dict(row))
+                callback(EpochRecord(**row))
     return history
+
+
+def _resume(
+    path: Path | None,
+    model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    generator: torch.Generator,
+    device: torch.device,
+) -> list[EpochRecord]:
+    """Load ``path`` into the model, optimizer and batch-order RNG; return the history it holds.
+
+    Returns an empty history when there is no checkpoint yet.
+
+    Raises
+    ------
+    CheckpointError
+        For a file that cannot be loaded safely, or one from another network or optimizer.
+    """
+    if path is None or not path.is_file():
+        logger.info("no checkpoint to resume from; starting at epoch 1")
+        return []
+    from embedlab.learn.checkpoints import (
+        CHECKPOINT_FIX,
+        check_model_state,
+        check_optimizer_state,
+        read_checkpoint,
+    )
+
+    state = read_checkpoint(path, device, CLASSIFIER_CHECKPOINT_KEYS)
+    check_model_state(path, model, state["model"])
+    check_optimizer_state(path, optimizer, state["optimizer"])
+    try:
+        optimizer.load_state_dict(state["optimizer"])
+        generator.set_state(state["generator"].cpu())
+    except (ValueError, KeyError, TypeError, RuntimeError, AttributeError) as exc:
+        raise CheckpointError(
+            f"checkpoint {path} holds another optimizer or RNG state ({exc}); {CHECKPOINT_FIX}"
+        ) from None
+    model.load_state_dict(state["model"])
+    logger.info("resumed from %s after epoch %d", path, state["epoch"])
+    return list(state["history"])

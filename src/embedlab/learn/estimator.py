@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -14,9 +14,11 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from embedlab.config import Component
 from embedlab.errors import ConfigError, InputError
 from embedlab.learn._checks import to_long_labels
+from embedlab.learn.history import EpochRecord
 from embedlab.learn.networks import materialize
+from embedlab.learn.params import RUN_SETTINGS, MetricLearnerSettings, TrainerSettings, TrainingSettings
 from embedlab.learn.trainer import Trainer, as_image_tensor, embed
-from embedlab.params import validate_section
+from embedlab.params import did_you_mean, validate_section
 from embedlab.registry import create, get
 
 __all__ = ["MetricLearner"]
@@ -24,6 +26,13 @@ __all__ = ["MetricLearner"]
 logger = logging.getLogger(__name__)
 
 ComponentSpec = str | dict[str, Any] | None
+
+#: Every setting :class:`MetricLearner` takes besides its components, with its default: the
+#: fields of :class:`MetricLearnerSettings` and the run's own fields of :class:`TrainerSettings`.
+_SETTINGS: dict[str, Any] = {
+    **{name: MetricLearnerSettings.model_fields[name].default for name in MetricLearnerSettings.model_fields},
+    **{name: TrainerSettings.model_fields[name].default for name in RUN_SETTINGS},
+}
 
 
 def _component(spec: ComponentSpec, what: str) -> Component | None:
@@ -53,20 +62,14 @@ class MetricLearner(BaseEstimator, TransformerMixin):  # type: ignore[misc]
         network has that parameter and it is not given.
     loss, miner
         Loss and miner names or specs; ``miner=None`` lets the loss use every valid triplet.
-    epochs, batch_size, lr, weight_decay, optimizer
-        Optimisation (Adam at 1e-3, as the seed).
-    sampler, m_per_class
-        ``"auto"`` (the miner's recipe), ``"random"``, ``"m-per-class"`` or ``"class-balanced"``.
-    device, amp, seed
-        See :class:`~embedlab.learn.trainer.Trainer`.
-    patience, monitor
-        Early stopping on validation data passed to :meth:`fit`; ``None`` never stops early.
-    checkpoint_dir, resume
-        Atomic per-epoch checkpoints, and resuming from them.
-    progress
-        Show a progress bar.
-    recipe
-        Apply the miner's recipe (see above).
+    **settings
+        The fields of :class:`~embedlab.learn.params.MetricLearnerSettings` (``epochs=50``,
+        ``batch_size=128``, ``lr=1e-3``, ``optimizer="adam"``, ``sampler="auto"``,
+        ``warmup_epochs="auto"``, ``patience``, ``monitor``, ``device``, ``amp``, ``recipe``, ...)
+        and ``seed``, ``checkpoint_dir`` and ``resume`` of
+        :class:`~embedlab.learn.params.TrainerSettings`, each a keyword parameter of its own
+        (``get_params``/``set_params`` and ``sklearn.base.clone`` see them). Checked in
+        :meth:`fit`, as scikit-learn estimators do.
     """
 
     def __init__(
@@ -74,45 +77,19 @@ class MetricLearner(BaseEstimator, TransformerMixin):  # type: ignore[misc]
         model: ComponentSpec = "seed-cnn",
         loss: ComponentSpec = "triplet",
         miner: ComponentSpec = "semihard",
-        *,
-        epochs: int = 50,
-        batch_size: int = 128,
-        lr: float = 1e-3,
-        weight_decay: float = 0.0,
-        optimizer: str = "adam",
-        sampler: str = "auto",
-        m_per_class: int = 4,
-        device: str = "auto",
-        amp: bool | None = None,
-        seed: int = 0,
-        patience: int | None = None,
-        monitor: str = "val_precision_at_1",
-        checkpoint_dir: str | Path | None = None,
-        resume: bool | str | Path = False,
-        progress: bool = True,
-        warmup_epochs: int | str = "auto",
-        recipe: bool = True,
+        **settings: Any,
     ) -> None:
+        unknown = [name for name in settings if name not in _SETTINGS]
+        if unknown:
+            raise TypeError(
+                f"MetricLearner got an unexpected keyword argument {unknown[0]!r}"
+                f"{did_you_mean(unknown[0], _SETTINGS)}"
+            )
         self.model = model
         self.loss = loss
         self.miner = miner
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.lr = lr
-        self.weight_decay = weight_decay
-        self.optimizer = optimizer
-        self.sampler = sampler
-        self.m_per_class = m_per_class
-        self.device = device
-        self.amp = amp
-        self.seed = seed
-        self.patience = patience
-        self.monitor = monitor
-        self.checkpoint_dir = checkpoint_dir
-        self.resume = resume
-        self.progress = progress
-        self.warmup_epochs = warmup_epochs
-        self.recipe = recipe
+        for name, default in _SETTINGS.items():
+            setattr(self, name, settings.get(name, default))
 
     @classmethod
     def from_config(cls, config: Any) -> MetricLearner:
@@ -128,8 +105,6 @@ class MetricLearner(BaseEstimator, TransformerMixin):  # type: ignore[misc]
             config = load_config(config)
         if config.backend is None or config.loss is None:
             raise ConfigError("a metric-learning config needs 'backend' and 'loss'")
-        from embedlab.learn.params import MetricLearnerSettings
-
         settings = validate_section(MetricLearnerSettings, config.train, "train")
 
         def spec(component: Component | None) -> dict[str, Any] | None:
@@ -184,17 +159,25 @@ class MetricLearner(BaseEstimator, TransformerMixin):  # type: ignore[misc]
         }
 
     def _check_settings(self) -> None:
-        """Validate the training settings against the bounds a config's ``train:`` block has.
+        """Validate the settings against the bounds a config's ``train:`` block has.
 
         Raises
         ------
         ConfigError
             Naming each setting out of bounds (``epochs``, ``batch_size``, ...).
         """
-        from embedlab.learn.params import MetricLearnerSettings
+        validate_section(
+            MetricLearnerSettings,
+            {name: getattr(self, name) for name in MetricLearnerSettings.model_fields},
+            "MetricLearner",
+        )
 
-        names = [name for name in MetricLearnerSettings.model_fields if name != "device"]
-        validate_section(MetricLearnerSettings, {n: getattr(self, n) for n in names}, "MetricLearner")
+    def _trainer_settings(self, resolved: dict[str, Any]) -> TrainerSettings:
+        """The trainer's settings: this learner's, with the recipe's sampler and warm-up filled in."""
+        names = [*TrainingSettings.model_fields, *RUN_SETTINGS]
+        given = {name: getattr(self, name) for name in names}
+        picked = {"sampler": resolved["sampler"], "warmup_epochs": resolved["warmup_epochs"]}
+        return validate_section(TrainerSettings, {**given, **picked}, "MetricLearner")
 
     def _build_model(self, spec: dict[str, Any], input_shape: tuple[int, ...]) -> torch.nn.Module:
         params = dict(spec["params"])
@@ -211,7 +194,7 @@ class MetricLearner(BaseEstimator, TransformerMixin):  # type: ignore[misc]
         X_val: Any | None = None,
         y_val: Any | None = None,
         *,
-        callbacks: Sequence[Callable[[dict[str, Any]], None]] = (),
+        callbacks: Sequence[Callable[[EpochRecord], None]] = (),
     ) -> MetricLearner:
         """Train on ``X`` (``(N, H, W)``, ``(N, C, H, W)`` or ``(N, F)``) with integer labels ``y``.
 
@@ -246,28 +229,7 @@ class MetricLearner(BaseEstimator, TransformerMixin):  # type: ignore[misc]
             if spec["miner"] is None
             else create("miner", spec["miner"]["name"], **spec["miner"]["params"])
         )
-        trainer = Trainer(
-            network,
-            loss,
-            miner,
-            epochs=self.epochs,
-            batch_size=self.batch_size,
-            lr=self.lr,
-            weight_decay=self.weight_decay,
-            optimizer=self.optimizer,  # type: ignore[arg-type]
-            sampler=spec["sampler"],
-            m_per_class=self.m_per_class,
-            device=self.device,
-            amp=self.amp,
-            seed=self.seed,
-            patience=self.patience,
-            monitor=self.monitor,
-            checkpoint_dir=self.checkpoint_dir,
-            resume=self.resume,
-            progress=self.progress,
-            warmup_epochs=spec["warmup_epochs"],
-            callbacks=callbacks,
-        )
+        trainer = Trainer(network, loss, miner, self._trainer_settings(spec), callbacks=callbacks)
         self.history_ = trainer.fit(Xt, yt, X_val, y_val)
         self.model_ = trainer.model
         self.device_ = trainer.device
@@ -296,3 +258,21 @@ class MetricLearner(BaseEstimator, TransformerMixin):  # type: ignore[misc]
                 f"X has items of shape {tuple(Xt.shape[1:])}, but the model was fitted on {self.input_shape_}"
             )
         return embed(self.model_, Xt, self.device_).cpu().numpy()
+
+
+def _signature() -> inspect.Signature:
+    """``MetricLearner.__init__``'s signature, one keyword parameter per setting.
+
+    scikit-learn finds an estimator's parameters in this signature (``get_params``, ``clone``),
+    and Sphinx documents it; the settings themselves are defined once, in the params models.
+    """
+    fields = {**MetricLearnerSettings.model_fields, **{n: TrainerSettings.model_fields[n] for n in RUN_SETTINGS}}
+    own = list(inspect.signature(MetricLearner.__init__).parameters.values())[:4]
+    keywords = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=_SETTINGS[name], annotation=info.annotation)
+        for name, info in fields.items()
+    ]
+    return inspect.Signature([*own, *keywords], return_annotation=None)
+
+
+MetricLearner.__init__.__signature__ = _signature()  # type: ignore[attr-defined]

@@ -14,9 +14,10 @@ only scales the loss.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from pathlib import Path
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator, model_validator
 
 from embedlab.params import Params
 
@@ -43,6 +44,12 @@ __all__ = [
     "SeedCNNParams",
     "MLPParams",
     "TorchvisionParams",
+    "Monitor",
+    "SamplerName",
+    "RUN_SETTINGS",
+    "TrainingSettings",
+    "TrainerSettings",
+    "MetricLearnerSettings",
 ]
 
 #: Largest embedding size, layer width or hidden units.
@@ -209,28 +216,100 @@ class TorchvisionParams(Params):
     normalize: bool = Field(False, description="L2-normalise the output embeddings.")
 
 
-class MetricLearnerSettings(Params):
-    """The ``train:`` block of a metric-learning experiment: :class:`~embedlab.learn.MetricLearner`'s settings."""
+#: What early stopping can watch (keys of :class:`~embedlab.learn.history.EpochRecord`).
+Monitor = Literal["val_precision_at_1", "val_loss", "train_loss"]
+#: How batches are drawn (see :mod:`embedlab.learn.samplers`).
+SamplerName = Literal["random", "m-per-class", "class-balanced"]
+
+
+class TrainingSettings(Params):
+    """The settings :class:`TrainerSettings` and :class:`MetricLearnerSettings` share, defined once."""
 
     epochs: int = Field(50, ge=1, le=MAX_EPOCHS, description="Passes over the training split.")
-    batch_size: int = Field(128, ge=2, le=MAX_BATCH, description="Items per batch.")
+    batch_size: int = Field(
+        128, ge=2, le=MAX_BATCH, description="Items per batch (at least 2: a pair to compare)."
+    )
     lr: float = Field(1e-3, gt=0, description="Learning rate.")
     weight_decay: float = Field(0.0, ge=0, description="L2 weight decay.")
-    optimizer: Literal["adam", "adamw", "sgd"] = Field("adam", description="Optimiser.")
-    sampler: Literal["auto", "random", "m-per-class", "class-balanced"] = Field(
-        "auto", description="Batch sampler; 'auto' follows the miner's recipe."
+    optimizer: Literal["adam", "adamw", "sgd"] = Field(
+        "adam", description="'adam' (the seed's), 'adamw' or 'sgd' (momentum 0.9)."
     )
     m_per_class: int = Field(4, ge=1, le=MAX_BATCH, description="Items per class in an M-per-class batch.")
     device: str = Field("auto", description="'auto' (CUDA when present), 'cpu' or 'cuda[:N]'.")
-    amp: bool | None = Field(None, description="Mixed precision; None: on for CUDA, off on CPU.")
+    amp: bool | None = Field(
+        None,
+        description="Mixed precision. None: on for CUDA (bfloat16 where supported, else float16 with a "
+        "grad scaler), off on CPU. True: also on CPU as bfloat16 where the CPU computes it natively. "
+        "False: float32 everywhere.",
+    )
     patience: int | None = Field(
         None, ge=1, le=MAX_EPOCHS, description="Early stopping patience in epochs; None never stops."
     )
-    monitor: Literal["val_precision_at_1", "val_loss", "loss"] = Field(
-        "val_precision_at_1", description="What early stopping watches."
+    monitor: Monitor = Field("val_precision_at_1", description="What early stopping watches.")
+    min_delta: float = Field(0.0, ge=0, description="Smallest change of monitor that counts as an improvement.")
+    restore_best: bool = Field(
+        True, description="With patience: reload the best epoch's weights at the end."
+    )
+    progress: bool = Field(True, description="Show a progress bar.")
+    eval_batch_size: int = Field(1024, ge=1, le=MAX_BATCH, description="Items per batch when embedding.")
+    channels_last: bool = Field(
+        True, description="Lay out a convolutional network and its image batches channels-last (NHWC)."
+    )
+    micro_batch: int | None = Field(
+        None,
+        ge=0,
+        le=MAX_BATCH,
+        description="Forward/backward slice size (the loss still sees the whole batch). None: 256 on the "
+        "CPU, off on CUDA and for networks with batch normalisation; 0: off.",
+    )
+
+    @field_validator("device", mode="before")
+    @classmethod
+    def _device_name(cls, value: Any) -> Any:
+        """Accept a ``torch.device`` as its name."""
+        return str(value) if hasattr(value, "type") and hasattr(value, "index") else value
+
+
+class TrainerSettings(TrainingSettings):
+    """Every setting of :class:`~embedlab.learn.trainer.Trainer`: the shared ones and the run's own."""
+
+    sampler: SamplerName = Field("random", description="How batches are drawn.")
+    warmup_epochs: int = Field(
+        0, ge=0, le=MAX_EPOCHS, description="Epochs at the start trained without the miner."
+    )
+    seed: int = Field(0, description="Seeds every epoch's sampler and global RNGs as (seed, epoch).")
+    checkpoint_dir: Path | None = Field(
+        None, description="Where last.pt is written atomically after every epoch; None writes nothing."
+    )
+    resume: bool | Path = Field(
+        False,
+        description="True: continue from checkpoint_dir/last.pt when it exists; a path: from that file.",
+    )
+
+    @model_validator(mode="after")
+    def _resume_needs_a_checkpoint(self) -> TrainerSettings:
+        if self.resume is True and self.checkpoint_dir is None:
+            raise ValueError("resume=True needs checkpoint_dir (or pass the checkpoint path as resume=)")
+        return self
+
+
+#: The :class:`TrainerSettings` a :class:`~embedlab.learn.MetricLearner` takes as they are
+#: (a config gives them outside its ``train:`` block: ``seed`` at the top, the run directory's
+#: checkpoints).
+RUN_SETTINGS = ("seed", "checkpoint_dir", "resume")
+
+
+class MetricLearnerSettings(TrainingSettings):
+    """The ``train:`` block of a metric-learning experiment: :class:`~embedlab.learn.MetricLearner`'s settings.
+
+    The shared settings of :class:`TrainingSettings`, with ``sampler`` and ``warmup_epochs``
+    also accepting ``"auto"`` (the miner's recipe), and ``recipe``.
+    """
+
+    sampler: SamplerName | Literal["auto"] = Field(
+        "auto", description="Batch sampler; 'auto' follows the miner's recipe."
     )
     warmup_epochs: Annotated[int, Field(ge=0, le=MAX_EPOCHS)] | Literal["auto"] = Field(
-        "auto", description="Epochs trained without the miner."
+        "auto", description="Epochs trained without the miner; 'auto' follows the miner's recipe."
     )
     recipe: bool = Field(True, description="Apply the miner's recipe where choices are left open.")
-    progress: bool = Field(True, description="Show a progress bar.")

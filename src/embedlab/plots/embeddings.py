@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
+    from embedlab.learn.history import EpochRecord
+
 __all__ = ["project_2d", "plot_embeddings", "plot_history"]
 
 
@@ -141,37 +143,63 @@ def plot_embeddings(
     return fig
 
 
-def plot_history(history: Sequence[dict[str, Any]], title: str | None = None) -> Figure:
-    """Plot a trainer's history: training and validation loss, and validation precision@1, per epoch.
+#: History keys drawn in the second panel of :func:`plot_history`, with their labels.
+_SCORES = (
+    ("val_precision_at_1", "validation precision@1"),
+    ("train_accuracy", "training accuracy"),
+    ("val_accuracy", "validation accuracy"),
+)
+
+
+def plot_history(history: Sequence[EpochRecord], title: str | None = None) -> Figure:
+    """Plot a trainer's history per epoch: training and validation loss, and the scores it has.
+
+    The second panel shows validation precision@1 (metric learning) or training and validation
+    accuracy (classification), when the records hold them.
 
     Parameters
     ----------
     history
-        Records with ``epoch``, ``loss`` and optionally ``val_loss`` and ``val_precision_at_1``
-        (as :meth:`embedlab.learn.Trainer.fit` returns them).
+        :class:`~embedlab.learn.history.EpochRecord` records with ``epoch``, ``train_loss`` and
+        optionally ``val_loss``, ``val_precision_at_1``, ``train_accuracy`` and ``val_accuracy``,
+        as every embedlab trainer returns them.
     title
         Figure title.
+
+    Raises
+    ------
+    InputError
+        For an empty history, or records without ``epoch`` and ``train_loss``.
     """
     import matplotlib.pyplot as plt
 
     if not history:
         raise InputError("history is empty; train for at least one epoch")
+    missing = [key for key in ("epoch", "train_loss") if key not in history[0]]
+    if missing:
+        raise InputError(
+            f"history records lack {', '.join(missing)} (they have {', '.join(history[0]) or 'nothing'}); "
+            "pass the records a trainer's fit returns (see embedlab.learn.history.EpochRecord)"
+        )
     epochs = [h["epoch"] for h in history]
-    has_p1 = "val_precision_at_1" in history[0]
-    fig, axes = plt.subplots(1, 2 if has_p1 else 1, figsize=(11 if has_p1 else 5.5, 4), squeeze=False)
+    # The second panel: retrieval for metric learning, accuracy for a classifier.
+    scores = [(k, label) for k, label in _SCORES if k in history[0]]
+    fig, axes = plt.subplots(1, 2 if scores else 1, figsize=(11 if scores else 5.5, 4), squeeze=False)
     ax = axes[0][0]
-    ax.plot(epochs, [h["loss"] for h in history], marker="o", label="train")
+    ax.plot(epochs, [h["train_loss"] for h in history], marker="o", label="train")
     if "val_loss" in history[0]:
         ax.plot(epochs, [h["val_loss"] for h in history], marker="o", label="validation")
     ax.set_xlabel("epoch")
     ax.set_ylabel("loss")
     ax.legend()
-    if has_p1:
+    if scores:
         ax = axes[0][1]
-        ax.plot(epochs, [h["val_precision_at_1"] for h in history], marker="o", color="tab:green")
+        for key, label in scores:
+            ax.plot(epochs, [h.get(key, float("nan")) for h in history], marker="o", label=label)
         ax.set_xlabel("epoch")
-        ax.set_ylabel("validation precision@1")
+        ax.set_ylabel("score")
         ax.set_ylim(0, 1.02)
+        ax.legend()
     if title:
         fig.suptitle(title)
     return fig
