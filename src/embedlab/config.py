@@ -8,7 +8,7 @@ A component is written either as a bare name or as ``{name: ..., params: {...}}`
     backend: {name: seed-cnn, params: {embedding_dim: 10}}
     loss: {name: triplet, params: {margin: 0.4, distance: squared-euclidean}}
     miner: random
-    metrics: [accuracy]
+    metrics: [{name: retrieval, params: {ks: [1, 5]}}]   # computed on each split by embedlab.run
 
 Each component's params are validated against that plugin's params model when the
 configuration is loaded, so a typo fails before any work starts. Every problem of a file is

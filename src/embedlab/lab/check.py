@@ -3,9 +3,11 @@
 Besides what :func:`embedlab.load_config` checks (every key, every component and its
 params), each experiment that runs (the config itself, or each of its ``parts``) must name a
 registered ``task`` (kind ``task``), and its ``train:`` and ``study:`` blocks must fit that
-task's params model. A search must name a task that can be tuned, and its ``study:`` and
-``tune:`` blocks must fit the search's models, with a ``tune.metric`` the task reports. Every
-problem of every part is listed in one :class:`~embedlab.errors.ConfigError`.
+task's params model. Each ``metrics:`` entry must take inputs the task produces (its
+:attr:`~embedlab.tasks.base.Task.metric_inputs`), and be listed once. A search must name a task
+that can be tuned, and its ``study:`` and ``tune:`` blocks must fit the search's models, with a
+``tune.metric`` the task reports; it computes no ``metrics:``. Every problem of every part is
+listed in one :class:`~embedlab.errors.ConfigError`.
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ from typing import Any
 
 import pydantic
 
-from embedlab.config import COMPONENT_KINDS, ExperimentConfig, as_config
-from embedlab.errors import ConfigError
+from embedlab.config import COMPONENT_KINDS, Component, ExperimentConfig, as_config
+from embedlab.errors import ConfigError, EmbedlabError
 from embedlab.lab.jobs import SearchStudy
+from embedlab.lab.scoring import metric_labels
+from embedlab.metrics.params import METRIC_INPUTS
 from embedlab.params import Params, Problem, did_you_mean, section_problems, short_repr
 from embedlab.registry import get, plugins
 from embedlab.space import concrete, find_spaces
@@ -49,6 +53,8 @@ def run_problems(data: dict[str, Any]) -> list[Problem]:
     if not isinstance(parts, list) or not parts:
         return _job_problems(data)
     problems: list[Problem] = []
+    if data.get("metrics"):
+        problems.append((("metrics",), "each part runs with its own metrics:; list them in the parts"))
     for index, part in enumerate(parts):
         if not isinstance(part, dict):
             continue  # the config's own validation reports it
@@ -88,6 +94,17 @@ def _job_problems(block: dict[str, Any]) -> list[Problem]:
         return []  # the config's own validation reports it
     search, problems = _declares_search(block)
     if search:
+        if block.get("metrics"):
+            searched, _ = _declares_search({"metrics": block["metrics"]})
+            problems.append(
+                (("metrics",), "a metric is not searched; give each of its params one value")
+                if searched
+                else (
+                    ("metrics",),
+                    "a search scores its trials by tune.metric and computes no metrics:; remove them, "
+                    "and list them in a run of the best config",
+                )
+            )
         problems += train_problems(block)
         problems += _block_problems(SearchStudy, block, "study")
         tune_problems = _block_problems(TuneSettings, block, "tune")
@@ -106,7 +123,55 @@ def _job_problems(block: dict[str, Any]) -> list[Problem]:
     blocks = {"train": concrete(train)} if isinstance(train, dict) else {}
     if search is False and isinstance(study, dict):
         blocks["study"] = study
+    problems += _metrics_problems(task, block.get("metrics"))
     return problems + section_problems(get("task", task).params, blocks, ())
+
+
+def _metrics_problems(task: str, metrics: Any) -> list[Problem]:
+    """The ``metrics:`` entries the task cannot feed (inputs it does not produce), or listed twice."""
+    try:
+        components = [Component.model_validate(m) for m in metrics or []]
+    except pydantic.ValidationError:
+        return []  # the config's own validation reports it
+    offered = get("task", task).load_factory().metric_inputs
+    offers = (
+        f"produces {'; '.join(f'{k!r}, {METRIC_INPUTS[k]}' for k in offered)}"
+        if offered
+        else "produces no inputs for metrics"
+    )
+    problems: list[Problem] = []
+    for index, component in enumerate(components):
+        name = component.name
+        try:
+            inputs = getattr(get("metric", str(name)).params, "inputs", None)
+        except EmbedlabError:
+            continue  # an unknown metric: the config's own validation reports it
+        if inputs not in METRIC_INPUTS:
+            problems.append(
+                (
+                    ("metrics", index),
+                    f"metric {name!r} declares no inputs (the 'inputs' of its params model, one of "
+                    f"{', '.join(map(repr, METRIC_INPUTS))}), so no task can feed it; remove it",
+                )
+            )
+        elif inputs not in offered:
+            problems.append(
+                (
+                    ("metrics", index),
+                    f"metric {name!r} takes {inputs!r} inputs, {METRIC_INPUTS[inputs]}, which task "
+                    f"{task!r} does not produce; task {task!r} {offers}. Remove it from metrics",
+                )
+            )
+    labels = metric_labels(components)
+    problems += [
+        (
+            ("metrics", index),
+            f"metric {str(components[index].name)!r} is listed twice with the same params; keep one",
+        )
+        for index, label in enumerate(labels)
+        if label in labels[:index]
+    ]
+    return problems
 
 
 def _metric_problems(task: str | None, tune: dict[str, Any]) -> list[Problem]:

@@ -3,7 +3,8 @@
 An experiment that declares a search space runs the lab's search job (:func:`search_job`);
 any other runs its ``task``, found in the plugin registry (kind ``task``) and built with the
 config's ``train:`` and ``study:`` blocks: the task's
-:meth:`~embedlab.tasks.base.Task.run_section` writes its report section.
+:meth:`~embedlab.tasks.base.Task.run_section` writes its report section, and the config's
+``metrics:`` are computed on the outputs it returns (:func:`task_job`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from typing import TYPE_CHECKING
 
 from pydantic import Field
 
-from embedlab.errors import ConfigError
+from embedlab.errors import ConfigError, InputError
+from embedlab.lab.scoring import score_outputs
 from embedlab.params import Params, validate_section
 from embedlab.registry import create
 from embedlab.space import find_spaces
@@ -21,8 +23,9 @@ from embedlab.space import find_spaces
 if TYPE_CHECKING:
     from embedlab.config import ExperimentConfig
     from embedlab.lab.rundir import RunDirectory
+    from embedlab.tasks.base import Task
 
-__all__ = ["Job", "SearchStudy", "get_job", "search_job"]
+__all__ = ["Job", "SearchStudy", "get_job", "search_job", "task_job"]
 
 #: A job bound to its experiment: ``job(run, section, resume)`` writes that section of the run.
 Job = Callable[["RunDirectory", str, bool], None]
@@ -66,6 +69,28 @@ def search_job(
         run.add_figure(section, "retrain", retrained.plot())
 
 
+def task_job(config: ExperimentConfig, task: Task, run: RunDirectory, section: str, resume: bool) -> None:
+    """Run the task's section, then log the config's ``metrics:`` on its outputs under ``metrics``.
+
+    ``metrics.json`` then holds ``{section: {"metrics": {split: {metric: value}}}}``, which the
+    report shows as one table (see :func:`~embedlab.lab.scoring.score_outputs`).
+
+    Raises
+    ------
+    InputError
+        If the task returned no outputs although ``metrics:`` lists metrics.
+    """
+    outputs = task.run_section(config, run, section, resume)
+    if not config.metrics:
+        return
+    if not outputs:
+        raise InputError(
+            f"task {config.task!r} returned no outputs for metrics: to score; its run_section must "
+            "return each split's MetricOutputs"
+        )
+    run.log_metrics(section, {"metrics": score_outputs(config.metrics, outputs)})
+
+
 def get_job(config: ExperimentConfig) -> Job:
     """The job that runs ``config``: a search when it declares a search space, else its task's section.
 
@@ -82,4 +107,4 @@ def get_job(config: ExperimentConfig) -> Job:
     if config.task is None:
         raise ConfigError("the config names no task; set task to one of the tasks embedlab plugins lists")
     task = create("task", config.task, train=config.train, study=config.study)
-    return lambda run, section, resume: task.run_section(config, run, section, resume)
+    return lambda run, section, resume: task_job(config, task, run, section, resume)

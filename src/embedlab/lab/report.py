@@ -37,12 +37,22 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def _flat(row: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """A row with its nested mappings spread into ``outer.inner`` columns."""
+    out: dict[str, Any] = {}
+    for key, value in row.items():
+        name = f"{prefix}{key}"
+        out |= _flat(value, f"{name}.") if isinstance(value, dict) else {name: value}
+    return out
+
+
 def metric_tables(values: dict[str, Any]) -> list[tuple[list[str], list[list[str]]]]:
     """Lay out one section's metrics as tables of ``(header, rows)``.
 
     Scalars go into one ``metric | value`` table; a mapping of mappings (a per-class
-    report, say) becomes its own table with one row per key; a list of mappings (one row
-    per trial, say) becomes a table with one row per item.
+    report, or the ``metrics:`` of each split) becomes its own table with one row per key;
+    a list of mappings (one row per trial, say) becomes a table with one row per item. A
+    mapping inside a row spreads into ``outer.inner`` columns (``retrieval.map_at_r``).
     """
     tables: list[tuple[list[str], list[list[str]]]] = []
     scalars = [[k, _fmt(v)] for k, v in values.items() if not isinstance(v, dict | list)]
@@ -57,6 +67,7 @@ def metric_tables(values: dict[str, Any]) -> list[tuple[list[str], list[list[str
         if not rows_source:
             continue
         if all(isinstance(v, dict) for _, v in rows_source):
+            rows_source = [(name, _flat(row)) for name, row in rows_source]
             columns = list(dict.fromkeys(c for _, row in rows_source for c in row))
             rows = [[name, *(_fmt(row.get(c, "")) for c in columns)] for name, row in rows_source]
             tables.append(([key, *columns], rows))

@@ -8,13 +8,15 @@ from pydantic import Field
 
 from embedlab.errors import InputError
 from embedlab.metrics.labels import check_labels, check_same_label_type
-from embedlab.params import Params
+from embedlab.metrics.params import MetricParams
 
 __all__ = ["Accuracy", "AccuracyParams", "as_predictions"]
 
 
-class AccuracyParams(Params):
+class AccuracyParams(MetricParams):
     """Parameters of the ``accuracy`` metric."""
+
+    inputs = "scores"
 
     normalize: bool = Field(True, description="Return the fraction correct; False returns the count.")
 

@@ -2,29 +2,56 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
 from embedlab.params import Params
 
 __all__ = [
+    "METRIC_INPUTS",
     "AveragedScoreParams",
     "ClassificationReportParams",
     "ClassificationScoreParams",
     "ClusteringParams",
     "CohenKappaParams",
     "KMeansScoreParams",
+    "MetricInputs",
+    "MetricParams",
     "RetrievalParams",
     "SilhouetteParams",
 ]
+
+#: What a metric is called with, by the name its params model declares as ``inputs``.
+METRIC_INPUTS: dict[str, str] = {
+    "scores": "metric(y_true, y_score)",
+    "embeddings": "metric(embeddings, labels)",
+    "retrieval": "metric(query, query_labels, reference, reference_labels)",
+}
+MetricInputs = Literal["scores", "embeddings", "retrieval"]
+
+
+class MetricParams(Params):
+    """Base of a metric's params model; ``inputs`` declares what the metric is called with.
+
+    A config's ``metrics:`` entry is computed only on a task that produces those inputs
+    (see :data:`METRIC_INPUTS`): ``"scores"`` (class scores of a classifier),
+    ``"embeddings"`` (embeddings and their labels) or ``"retrieval"`` (embeddings and labels
+    searched against a reference set). A third-party metric sets the class attribute on its
+    own model, ``inputs: ClassVar[str] = "scores"``.
+    """
+
+    inputs: ClassVar[MetricInputs | None] = None
+
 
 ScoresField = Literal["auto", "probabilities", "logits", "labels"]
 _SCORES_HELP = "How to read y_score: 'auto', 'probabilities', 'logits' (softmax applied) or 'labels'."
 
 
-class ClassificationScoreParams(Params):
+class ClassificationScoreParams(MetricParams):
     """Parameters of a classification metric computed from labels and scores."""
+
+    inputs = "scores"
 
     scores: ScoresField = Field("auto", description=_SCORES_HELP)
 
@@ -53,8 +80,10 @@ class ClassificationReportParams(ClassificationScoreParams):
     zero_division: float = Field(0.0, ge=0, le=1, description="Precision/recall/F1 when a denominator is 0.")
 
 
-class RetrievalParams(Params):
+class RetrievalParams(MetricParams):
     """Parameters of ``retrieval``."""
+
+    inputs = "retrieval"
 
     ks: tuple[int, ...] = Field((1, 5, 10), min_length=1, description="k values of precision@k and recall@k.")
     distance: Literal["euclidean", "cosine"] = Field("euclidean", description="Distance between embeddings.")
@@ -62,8 +91,10 @@ class RetrievalParams(Params):
     chunk_size: int | None = Field(None, gt=0, description="Queries per chunk; None sizes chunks to 64 MiB.")
 
 
-class KMeansScoreParams(Params):
+class KMeansScoreParams(MetricParams):
     """Parameters of ``nmi`` and ``ami`` (k-means on the embeddings)."""
+
+    inputs = "embeddings"
 
     n_clusters: int | None = Field(None, ge=1, description="k-means clusters; None: one per class.")
     seed: int = Field(0, description="Seed of k-means.")
@@ -71,8 +102,10 @@ class KMeansScoreParams(Params):
     distance: Literal["euclidean", "cosine"] = Field("euclidean", description="cosine normalises rows first.")
 
 
-class SilhouetteParams(Params):
+class SilhouetteParams(MetricParams):
     """Parameters of ``silhouette``."""
+
+    inputs = "embeddings"
 
     distance: Literal["euclidean", "cosine"] = Field("euclidean", description="Distance between embeddings.")
     silhouette_sample_size: int | None = Field(

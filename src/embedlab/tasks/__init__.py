@@ -7,6 +7,6 @@ a third-party task implements.
 
 from __future__ import annotations
 
-from embedlab.tasks.base import Task, TaskTrainable, blocks_model, file_name_keys
+from embedlab.tasks.base import MetricOutputs, Task, TaskTrainable, blocks_model, file_name_keys
 
-__all__ = ["Task", "TaskTrainable", "blocks_model", "file_name_keys"]
+__all__ = ["MetricOutputs", "Task", "TaskTrainable", "blocks_model", "file_name_keys"]

@@ -11,6 +11,9 @@ registry the way they find a loss or a dataset. A task owns:
   ``embedlab.create("task", name, train={...}, study={...})`` builds a task with validated blocks;
 * its report section: :meth:`Task.run_section` trains, evaluates and writes metrics and
   figures into the run directory, continuing from its checkpoints on resume;
+* its outputs for the config's ``metrics:``: :attr:`Task.metric_inputs` names the inputs of
+  metric plugins it produces, and :meth:`Task.run_section` returns them per split as
+  :class:`MetricOutputs`; the lab computes each listed metric on them;
 * its search: :meth:`Task.fit` trains for a number of epochs, reporting the metrics in
   :attr:`Task.reports` after each one; :meth:`Task.trainable` wraps it as the per-trial
   function a tuner runs. A task without ``fit`` cannot be tuned.
@@ -23,13 +26,15 @@ from __future__ import annotations
 
 import functools
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 import pydantic
 from pydantic import Field
 
-from embedlab.errors import ConfigError
+from embedlab.errors import ConfigError, InputError
 from embedlab.io import safe_name
+from embedlab.metrics.params import MetricInputs
 from embedlab.params import Params, validate_section
 from embedlab.space import apply_params
 
@@ -38,7 +43,7 @@ if TYPE_CHECKING:
     from embedlab.lab.rundir import RunDirectory
     from embedlab.tuning.base import Report
 
-__all__ = ["Task", "TaskTrainable", "blocks_model", "file_name_keys"]
+__all__ = ["MetricOutputs", "Task", "TaskTrainable", "blocks_model", "file_name_keys"]
 
 
 def file_name_keys(names: Any) -> Any:
@@ -51,6 +56,54 @@ def file_name_keys(names: Any) -> Any:
     for name in names:
         safe_name(name, what)
     return names
+
+
+@dataclass(frozen=True)
+class MetricOutputs:
+    """One split's outputs of a task, which the config's ``metrics:`` are computed on.
+
+    Fill what the task produces; ``None`` for the rest.
+
+    Attributes
+    ----------
+    labels
+        The split's true labels ``(N,)``.
+    scores
+        Class scores ``(N, C)``: inputs ``"scores"``, ``metric(labels, scores)``.
+    embeddings
+        Embeddings ``(N, d)``: inputs ``"embeddings"``, ``metric(embeddings, labels)``.
+    reference, reference_labels
+        The searched set (the training embeddings, say): inputs ``"retrieval"``,
+        ``metric(embeddings, labels, reference, reference_labels)``.
+    """
+
+    labels: Any
+    scores: Any = None
+    embeddings: Any = None
+    reference: Any = None
+    reference_labels: Any = None
+
+    def arguments(self, inputs: MetricInputs) -> tuple[Any, ...]:
+        """The positional arguments of a metric that takes ``inputs``.
+
+        Raises
+        ------
+        InputError
+            If this split lacks what those inputs need (a task that does not return what
+            its :attr:`Task.metric_inputs` declares).
+        """
+        fields = {
+            "scores": ("labels", "scores"),
+            "embeddings": ("embeddings", "labels"),
+            "retrieval": ("embeddings", "labels", "reference", "reference_labels"),
+        }[inputs]
+        missing = [f for f in fields if getattr(self, f) is None]
+        if missing:
+            raise InputError(
+                f"metric inputs {inputs!r} need {', '.join(missing)}, which the task did not return; "
+                "its run_section must fill every field its metric_inputs needs"
+            )
+        return tuple(getattr(self, f) for f in fields)
 
 
 class Task(ABC):
@@ -79,6 +132,9 @@ class Task(ABC):
     reports: ClassVar[tuple[str, ...]] = ()
     #: Config components every run of the task builds (``"dataset"``, ``"backend"``).
     needs: ClassVar[tuple[str, ...]] = ()
+    #: Inputs of metric plugins its :meth:`run_section` returns per split (see :class:`MetricOutputs`);
+    #: a config's ``metrics:`` may list only metrics that take one of them.
+    metric_inputs: ClassVar[tuple[MetricInputs, ...]] = ()
     #: Whether the task can be tuned: set for subclasses that define :meth:`fit`.
     tunable: ClassVar[bool] = False
 
@@ -107,7 +163,9 @@ class Task(ABC):
         return [name for name in self.needs if getattr(config, name, None) is None]
 
     @abstractmethod
-    def run_section(self, config: ExperimentConfig, run: RunDirectory, section: str, resume: bool) -> None:
+    def run_section(
+        self, config: ExperimentConfig, run: RunDirectory, section: str, resume: bool
+    ) -> dict[str, MetricOutputs] | None:
         """Run the experiment and write its results under ``section`` of the run directory.
 
         Parameters
@@ -121,6 +179,13 @@ class Task(ABC):
             The report section: the config's name, or its part's.
         resume
             Continue an interrupted training from its checkpoints in ``run.checkpoints``.
+
+        Returns
+        -------
+        dict or None
+            Each evaluated split's :class:`MetricOutputs`, holding the inputs named in
+            :attr:`metric_inputs`; the lab computes the config's ``metrics:`` on them.
+            ``None`` for a task with no ``metric_inputs``.
         """
 
     def fit(

@@ -14,11 +14,14 @@ from typing import TYPE_CHECKING, Any
 from pydantic import Field, field_validator
 
 from embedlab.errors import ConfigError
+from embedlab.io import safe_name
 from embedlab.learn.classifier import ClassifierTrainSettings
 from embedlab.params import Params
-from embedlab.tasks.base import Task, file_name_keys
+from embedlab.tasks.base import MetricOutputs, Task, file_name_keys
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from embedlab.config import ExperimentConfig
     from embedlab.lab.rundir import RunDirectory
     from embedlab.tuning.base import Report
@@ -65,6 +68,7 @@ class ClassificationTask(Task):
     Study = ClassificationStudy
     reports = CLASSIFICATION_REPORTS
     needs = ("dataset", "backend")
+    metric_inputs = ("scores",)
     train: ClassifierTrainSettings
     study: ClassificationStudy
 
@@ -75,8 +79,13 @@ class ClassificationTask(Task):
         report: Report | None = None,
         *,
         progress: bool = False,
+        checkpoint_dir: Path | None = None,
+        resume: bool = False,
     ) -> FittedClassifier:
         """Train the config's ``backend`` on its ``dataset`` for ``epochs`` epochs.
+
+        ``checkpoint_dir`` and ``resume`` checkpoint every epoch and continue from the last
+        checkpoint (see :func:`~embedlab.learn.classifier.train_classifier`).
 
         ``report`` is called after every epoch with the names in :data:`CLASSIFICATION_REPORTS`:
         ``epoch``, ``train_loss``, ``train_accuracy``, ``val_loss``, ``val_accuracy``,
@@ -122,6 +131,8 @@ class ClassificationTask(Task):
             seed=config.seed,
             callback=on_epoch,
             progress=progress,
+            checkpoint_dir=checkpoint_dir,
+            resume=resume,
         )
         total = sum(row["epoch_time_s"] for row in history)
         history[-1] = {**history[-1], "train_time_s": total, "n_params": float(n_params)}
@@ -147,15 +158,23 @@ class ClassificationTask(Task):
             final.update(_score(fitted.model, test.X, test.y, prefix="test"))
         return final
 
-    def run_section(self, config: ExperimentConfig, run: RunDirectory, section: str, resume: bool) -> None:
-        """Train the classifier, then report every split: metrics, ROC, confusion matrix, recall bars."""
+    def run_section(
+        self, config: ExperimentConfig, run: RunDirectory, section: str, resume: bool
+    ) -> dict[str, MetricOutputs]:
+        """Train the classifier, then report every split: metrics, ROC, confusion matrix, recall bars.
+
+        Returns each split's labels and class probabilities, for the config's ``metrics:``.
+        """
         import torch
 
         from embedlab.metrics import classification_reports
         from embedlab.plots import classification as plots
 
         options = self.study
-        fitted = self.train_model(config, self.train.epochs, progress=True)
+        checkpoints = run.checkpoints / safe_name(section, "section")
+        fitted = self.train_model(
+            config, self.train.epochs, progress=True, checkpoint_dir=checkpoints, resume=resume
+        )
         model, dataset = fitted.model, fitted.dataset
         device = next(model.parameters()).device
         model.eval()
@@ -187,6 +206,7 @@ class ClassificationTask(Task):
             run.add_figure(section, f"{split}-roc", plots.roc_curves(report, title=split))
             run.add_figure(section, f"{split}-confusion", plots.confusion_heatmap(report, title=split))
         run.add_figure(section, "recall", plots.recall_bars(reports))
+        return {split: MetricOutputs(labels=y, scores=scores) for split, (y, scores) in outputs.items()}
 
 
 def _score(model: Any, X: Any, y: Any, prefix: str) -> dict[str, float]:

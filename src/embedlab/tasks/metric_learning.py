@@ -18,11 +18,12 @@ from embedlab.errors import ConfigError
 from embedlab.io import safe_name
 from embedlab.learn.params import MetricLearnerSettings
 from embedlab.params import Params
-from embedlab.tasks.base import Task
+from embedlab.tasks.base import MetricOutputs, Task
 
 if TYPE_CHECKING:
     from embedlab.config import ExperimentConfig
     from embedlab.lab.rundir import RunDirectory
+    from embedlab.learn.history import EpochRecord
     from embedlab.tuning.base import Report
 
 __all__ = ["METRIC_LEARNING_REPORTS", "MetricLearningStudy", "MetricLearningTask"]
@@ -56,6 +57,7 @@ class MetricLearningTask(Task):
     Study = MetricLearningStudy
     reports = METRIC_LEARNING_REPORTS
     needs = ("dataset",)
+    metric_inputs = ("embeddings", "retrieval")
     study: MetricLearningStudy
 
     def fit(
@@ -83,16 +85,11 @@ class MetricLearningTask(Task):
         elapsed = 0.0
         rows: list[dict[str, float]] = []
 
-        def on_epoch(record: dict[str, Any]) -> None:
+        def on_epoch(record: EpochRecord) -> None:
             nonlocal elapsed
-            elapsed += record["seconds"]
-            row = {
-                "epoch": record["epoch"],
-                "train_loss": record["loss"],
-                "epoch_time_s": record["seconds"],
-                "train_time_s": elapsed,
-                **{k: record[k] for k in ("val_loss", "val_precision_at_1") if k in record},
-            }
+            elapsed += record["epoch_time_s"]
+            row = {k: v for k, v in record.items() if k in METRIC_LEARNING_REPORTS}
+            row["train_time_s"] = elapsed
             rows.append(row)
             if report is not None:
                 report(row)
@@ -109,12 +106,16 @@ class MetricLearningTask(Task):
             final.update(test_precision_at_1=scores["precision_at_1"], test_map_at_r=scores["map_at_r"])
         return final
 
-    def run_section(self, config: ExperimentConfig, run: RunDirectory, section: str, resume: bool) -> None:
+    def run_section(
+        self, config: ExperimentConfig, run: RunDirectory, section: str, resume: bool
+    ) -> dict[str, MetricOutputs]:
         """Train the learner, checkpointing in the run directory; report retrieval and embedding maps.
 
         Records the per-epoch history, retrieval metrics of each split in ``study.splits``
         (queries) against the training embeddings (references), the learning curves, and t-SNE
-        (or PCA) maps of the training and validation embeddings side by side.
+        (or PCA) maps of the training and validation embeddings side by side. Returns each
+        split's embeddings and labels, with the training embeddings as the reference set, for
+        the config's ``metrics:``.
         """
         from embedlab.learn.estimator import MetricLearner
         from embedlab.metrics.retrieval import retrieval
@@ -157,6 +158,12 @@ class MetricLearningTask(Task):
             title=config.name,
         )
         run.add_figure(section, "embeddings", figure)
+        return {
+            split: MetricOutputs(
+                labels=dataset[split].y, embeddings=z, reference=reference, reference_labels=train.y
+            )
+            for split, z in embedded.items()
+        }
 
 
 def _dataset(config: ExperimentConfig) -> Any:

@@ -6,13 +6,15 @@ from typing import Literal
 
 from pydantic import Field
 
-from embedlab.params import Params
+from embedlab.metrics.params import MetricParams
 
 __all__ = ["FaissRetrievalParams"]
 
 
-class FaissRetrievalParams(Params):
+class FaissRetrievalParams(MetricParams):
     """Parameters of ``faiss-retrieval``."""
+
+    inputs = "retrieval"
 
     ks: tuple[int, ...] = Field((1, 5, 10), min_length=1, description="k values of precision@k and recall@k.")
     distance: Literal["euclidean", "cosine"] = Field("euclidean", description="Distance between embeddings.")
