@@ -13,7 +13,7 @@ import contextlib
 import json
 import os
 import re
-import tempfile
+import secrets
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -170,13 +170,14 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     """
     target = Path(path)
     ensure_folder(target.parent)
+    # Named before it exists, so that an interrupt at any point after its creation (a Ctrl-C
+    # during training) still finds and removes it below.
+    tmp = target.parent / f".{target.name}.{secrets.token_hex(8)}.tmp"
     try:
-        fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise _cannot_write(target, exc) from None
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+        try:
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except OSError as exc:
+            raise _cannot_write(target, exc) from None
         yield tmp
         os.chmod(tmp, 0o666 & ~_umask())
         _fsync(tmp)
