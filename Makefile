@@ -12,7 +12,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml $(PLUGINS)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	# torch and torchvision pinned to the releases this machine holds on disk (see README)
+	# torch and torchvision pinned to the releases embedlab is tested with
 	$(PY) -m pip install --quiet torch==2.14.1 torchvision==0.29.1
 	$(PY) -m pip install --quiet -e '.[dev,docs,bench]' $(foreach p,$(dir $(PLUGINS)),-e ./$(p))
 	touch $@
@@ -20,8 +20,12 @@ $(STAMP): pyproject.toml $(PLUGINS)
 test: install
 	$(PY) -m pytest
 
+# ruff, then mypy --strict on src/ (its settings are pyproject.toml's [tool.mypy]) and on the
+# typed test that checks the built-in components against embedlab.protocols
 lint: install
-	$(VENV)/bin/ruff check src tests plugins benchmarks
+	$(VENV)/bin/ruff check src tests plugins benchmarks examples
+	$(VENV)/bin/mypy
+	$(VENV)/bin/mypy tests/test_protocols.py
 
 docs: install
 	rm -rf docs/_build

@@ -21,7 +21,7 @@ PACKAGE = "embedlab"
 #: its own layer or lower ones, never a higher one. The package itself and the CLI are the top.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("errors", "params", "io", "threads", "device"),
-    ("hookspecs", "registry", "config", "space"),
+    ("hookspecs", "registry", "config", "space", "protocols"),
     ("words", "learn", "metrics", "tuning", "data", "plots"),
     ("tasks",),
     ("lab",),

@@ -226,3 +226,18 @@ def test_pip_installed_plugin_appears_in_cli(tmp_path):
     piped = [p for p in json.loads(out) if p["name"] == "piped"]
     assert piped and piped[0]["distribution"] == "fake-pipmetric" and piped[0]["version"] == "0.3.0"
     assert piped[0]["params"]["properties"]["factor"]["exclusiveMinimum"] == 0
+
+
+def test_create_is_overloaded_for_every_kind_and_behaves_the_same():
+    import re
+    import typing
+
+    # Annotations are strings (the return types are imported for type checkers only).
+    annotations = [f.__annotations__["kind"] for f in typing.get_overloads(registry.create)]
+    kinds = [m.group(1) for a in annotations if (m := re.fullmatch(r"Literal\[['\"]([a-z]+)['\"]\]", a))]
+    assert sorted(kinds) == sorted(registry.KINDS)
+    assert annotations[-1] == "str"  # any other kind string: the registry's own error
+    assert embedlab.create is registry.create
+    assert type(embedlab.create("dataset", "digits")).__name__ == "ArrayDataset"
+    with pytest.raises(embedlab.UnknownPluginError, match="unknown plugin kind 'losses'"):
+        embedlab.create("losses", "triplet")

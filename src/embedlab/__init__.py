@@ -7,7 +7,8 @@ imported only by the components that need them.
 from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from embedlab.config import Component, ExperimentConfig, load_config
 from embedlab.errors import (
@@ -23,8 +24,18 @@ from embedlab.errors import (
 from embedlab.params import Params
 from embedlab.registry import PluginInfo, PluginWarning, create, hookimpl, plugins
 
+if TYPE_CHECKING:
+    from embedlab.lab.run import RunResult
+    from embedlab.tuning.result import TuneResult
 
-def run(config_or_path: Any, out: Any = None, *, resume: bool = False, force_new: bool = False) -> Any:
+
+def run(
+    config_or_path: ExperimentConfig | dict[str, Any] | str | Path,
+    out: str | Path | None = None,
+    *,
+    resume: bool = False,
+    force_new: bool = False,
+) -> RunResult:
     """Run an experiment into a run directory with a report; see :func:`embedlab.lab.run.run`.
 
     Returns a :class:`~embedlab.lab.run.RunResult` (``.path``, ``.metrics``, ``.figures``,
@@ -35,7 +46,7 @@ def run(config_or_path: Any, out: Any = None, *, resume: bool = False, force_new
     return _run(config_or_path, out, resume=resume, force_new=force_new)
 
 
-def tune(config_or_path: Any, **overrides: Any) -> Any:
+def tune(config_or_path: ExperimentConfig | dict[str, Any] | str | Path, **overrides: Any) -> TuneResult:
     """Run a hyperparameter search over an experiment config; see :func:`embedlab.tuning.api.tune`.
 
     Overrides include ``num_samples``, ``max_epochs``, ``storage_path`` and ``address``. Returns

@@ -68,7 +68,11 @@ def embedlab_register_backends(register: Register) -> None:
 
     A backend is a source of embeddings: word-vector backends, whose factory returns an
     :class:`embedlab.words.WordVectors`, and trainable embedding networks, whose factory
-    returns a ``torch.nn.Module`` mapping a batch of inputs to a batch of embeddings.
+    returns a ``torch.nn.Module`` mapping a batch of inputs to a batch of embeddings
+    (or, for a classifier, to class logits). The contracts:
+    :class:`~embedlab.protocols.WordVectorsProtocol`,
+    :class:`~embedlab.protocols.EmbeddingNetworkProtocol`,
+    :class:`~embedlab.protocols.ClassifierProtocol`.
     """
 
 
@@ -78,7 +82,10 @@ def embedlab_register_miners(register: Register) -> None:
 
     A miner's factory returns a callable ``miner(embeddings, labels)`` that returns a tuple
     of ``torch.LongTensor`` indices, ``(anchors, positives, negatives)`` for triplet miners,
-    as PyTorch Metric Learning's miners do.
+    as PyTorch Metric Learning's miners do (:class:`~embedlab.protocols.MinerProtocol`). It
+    may also declare a ``recipe`` (:class:`~embedlab.protocols.RecipeMiner`), offer a
+    ``compute`` fast path (:class:`~embedlab.protocols.FastMiner`) and hand its distance
+    matrix to the loss (:class:`~embedlab.protocols.MeasuredIndices`).
     """
 
 
@@ -88,7 +95,9 @@ def embedlab_register_losses(register: Register) -> None:
 
     A loss's factory returns a callable ``loss(embeddings, labels, indices=None)`` that
     returns a scalar tensor. ``indices`` is a tuple from a miner; ``None`` means every
-    valid triplet or pair in the batch.
+    valid triplet or pair in the batch (:class:`~embedlab.protocols.LossProtocol`). A loss
+    that is a ``torch.nn.Module`` with parameters has them optimised with the network's
+    (:class:`~embedlab.protocols.TrainableLoss`).
     """
 
 
@@ -98,7 +107,7 @@ def embedlab_register_metrics(register: Register) -> None:
 
     A metric's factory returns a callable. Classification metrics take
     ``(y_true, y_score)``; embedding metrics take ``(embeddings, labels)``. Each returns a
-    float or a mapping of names to floats.
+    float or a mapping of names to floats (:class:`~embedlab.protocols.MetricProtocol`).
     """
 
 

@@ -24,7 +24,7 @@ import threading
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import pluggy
 import pydantic
@@ -32,6 +32,12 @@ import pydantic
 from embedlab import hookspecs
 from embedlab.errors import PluginConflictError, PluginLoadError, UnknownPluginError
 from embedlab.params import Params, validate_section
+
+if TYPE_CHECKING:
+    from embedlab.data.base import ArrayDataset
+    from embedlab.protocols import Backend, LossProtocol, MetricProtocol, MinerProtocol
+    from embedlab.tasks.base import Task
+    from embedlab.tuning.base import Tuner
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -119,7 +125,8 @@ class PluginInfo:
         obj: Any = importlib.import_module(module_name)
         for part in attr.split(".") if attr else []:
             obj = getattr(obj, part)
-        return obj  # type: ignore[no-any-return]
+        factory: Callable[..., Any] = obj
+        return factory
 
 
 def _canonical(name: str) -> str:
@@ -353,6 +360,22 @@ def validate_params(info: PluginInfo, params: dict[str, Any], where: str = "") -
     return validate_section(info.params, params, f"{prefix}{info.kind} {info.name!r}")
 
 
+@overload
+def create(kind: Literal["miner"], name: str, **params: Any) -> MinerProtocol: ...
+@overload
+def create(kind: Literal["loss"], name: str, **params: Any) -> LossProtocol: ...
+@overload
+def create(kind: Literal["metric"], name: str, **params: Any) -> MetricProtocol: ...
+@overload
+def create(kind: Literal["backend"], name: str, **params: Any) -> Backend: ...
+@overload
+def create(kind: Literal["dataset"], name: str, **params: Any) -> ArrayDataset: ...
+@overload
+def create(kind: Literal["tuner"], name: str, **params: Any) -> Tuner: ...
+@overload
+def create(kind: Literal["task"], name: str, **params: Any) -> Task: ...
+@overload
+def create(kind: str, name: str, **params: Any) -> Any: ...
 def create(kind: str, name: str, **params: Any) -> Any:
     """Build a component by kind and name, validating its parameters.
 
@@ -368,7 +391,12 @@ def create(kind: str, name: str, **params: Any) -> Any:
     Returns
     -------
     object
-        Whatever the component's factory returns.
+        What the component's factory returns. Type checkers see the contract of a literal
+        ``kind`` (:mod:`embedlab.protocols`): a
+        :class:`~embedlab.protocols.MinerProtocol`, :class:`~embedlab.protocols.LossProtocol`,
+        :class:`~embedlab.protocols.MetricProtocol`, a :data:`~embedlab.protocols.Backend`,
+        an :class:`~embedlab.data.ArrayDataset`, a :class:`~embedlab.tuning.base.Tuner` or a
+        :class:`~embedlab.tasks.Task`.
 
     Raises
     ------

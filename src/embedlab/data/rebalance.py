@@ -18,6 +18,9 @@ from embedlab.errors import InputError
 if TYPE_CHECKING:
     import torch
 
+    #: An augmentation: one ``(C, H, W)`` float tensor in, one out.
+    Transform = Callable[[torch.Tensor], torch.Tensor]
+
 __all__ = [
     "OversampledDataset",
     "class_supports",
@@ -105,7 +108,7 @@ def class_weights(
     return weights_from_supports(class_supports(y, num_classes), scheme, beta)
 
 
-def default_augmentation(image_size: tuple[int, int]) -> Callable[[torch.Tensor], torch.Tensor]:
+def default_augmentation(image_size: tuple[int, int]) -> Transform:
     """A mild torchvision ``transforms.v2`` augmentation for one ``(C, H, W)`` image: a random
     rotation of up to 10°, a shift of up to 10% and a zoom of ±10%, bilinearly interpolated.
 
@@ -115,9 +118,19 @@ def default_augmentation(image_size: tuple[int, int]) -> Callable[[torch.Tensor]
 
     del image_size  # the affine transform adapts to any size; kept for custom replacements
     # bilinear: with nearest-neighbour sampling, small rotations of tiny images are often no-ops
-    return v2.RandomAffine(
+    transform: Transform = v2.RandomAffine(
         degrees=10, translate=(0.1, 0.1), scale=(0.9, 1.1), interpolation=v2.InterpolationMode.BILINEAR
     )
+    return transform
+
+
+def _transform(augment: str | Transform, image_shape: tuple[int, ...]) -> Transform:
+    """The augmentation ``augment`` names for ``(C, H, W)`` images: ``"default"`` or a callable."""
+    if augment == "default":
+        return default_augmentation((image_shape[-2], image_shape[-1]))
+    if callable(augment):
+        return augment
+    raise InputError(f"augment must be 'default', a callable or None; got {augment!r}")
 
 
 def _targets(counts: np.ndarray, target: str | int | Mapping[int, int]) -> np.ndarray:
@@ -129,9 +142,9 @@ def _targets(counts: np.ndarray, target: str | int | Mapping[int, int]) -> np.nd
             if not 0 <= int(c) < len(counts):
                 raise InputError(f"target names class {c}, but the labels have classes 0..{len(counts) - 1}")
             goal[int(c)] = int(n)
-        return np.maximum(goal, counts)
+        return goal.clip(min=counts)
     if isinstance(target, int | np.integer) and not isinstance(target, bool) and target > 0:
-        return np.maximum(counts, int(target))
+        return counts.clip(min=int(target))
     raise InputError(f"target must be 'max', a positive int or {{class: count}}; got {target!r}")
 
 
@@ -179,7 +192,7 @@ class OversampledDataset:
         y: ArrayLike,
         *,
         target: str | int | Mapping[int, int] = "max",
-        augment: str | Callable[[torch.Tensor], torch.Tensor] | None = "default",
+        augment: str | Transform | None = "default",
         image_shape: tuple[int, ...] | None = None,
         seed: int = 0,
     ) -> None:
@@ -192,15 +205,11 @@ class OversampledDataset:
         self.X = torch.from_numpy(np.ascontiguousarray(data, dtype=np.float32))
         self.y = labels.astype(np.int64)
         self.copies = oversample_indices(labels, target=target, seed=seed)
-        self.image_shape = _image_shape(data.shape, image_shape) if augment is not None else None
-        if augment is None:
-            self.transform = None
-        elif augment == "default":
-            self.transform = default_augmentation(self.image_shape[-2:])
-        elif callable(augment):
-            self.transform = augment
-        else:
-            raise InputError(f"augment must be 'default', a callable or None; got {augment!r}")
+        #: The augmentation of the copies and the ``(C, H, W)`` shape it works on, or ``None``.
+        self.augmentation: tuple[Transform, tuple[int, ...]] | None = None
+        if augment is not None:
+            shape = _image_shape(data.shape, image_shape)
+            self.augmentation = (_transform(augment, shape), shape)
 
     def __len__(self) -> int:
         return len(self.y) + len(self.copies)
@@ -218,9 +227,9 @@ class OversampledDataset:
             return self.X[i], int(self.y[i])
         source = int(self.copies[i - len(self.y)])
         x = self.X[source]
-        if self.transform is not None:
-            shape = x.shape
-            x = self.transform(x.reshape(self.image_shape)).reshape(shape)
+        if self.augmentation is not None:
+            transform, image_shape = self.augmentation
+            x = transform(x.reshape(image_shape)).reshape(x.shape)
         return x, int(self.y[source])
 
 
@@ -245,7 +254,7 @@ def oversample(
     y: ArrayLike,
     *,
     target: str | int | Mapping[int, int] = "max",
-    augment: str | Callable[[torch.Tensor], torch.Tensor] | None = "default",
+    augment: str | Transform | None = "default",
     image_shape: tuple[int, ...] | None = None,
     seed: int = 0,
 ) -> tuple[Any, Any]:
@@ -285,8 +294,7 @@ def oversample(
     """
     import torch
 
-    is_tensor = isinstance(X, torch.Tensor)
-    data = X.detach().cpu().numpy() if is_tensor else np.asarray(X)
+    data = X.detach().cpu().numpy() if isinstance(X, torch.Tensor) else np.asarray(X)
     labels = y.detach().cpu().numpy() if isinstance(y, torch.Tensor) else np.asarray(y)
     if len(data) != len(labels):
         raise InputError(f"X has {len(data)} samples but y has {len(labels)} labels; they must match")
@@ -298,27 +306,23 @@ def oversample(
         extra = _augment(extra, augment, image_shape, seed)
     new_X = np.concatenate([data, extra.astype(data.dtype, copy=False)])
     new_y = np.concatenate([labels, labels[index]])
-    if is_tensor:
+    if isinstance(X, torch.Tensor):
         return torch.from_numpy(new_X).to(X.device), torch.as_tensor(new_y, device=X.device)
     return new_X, new_y
 
 
 def _augment(
     samples: np.ndarray,
-    augment: str | Callable[[torch.Tensor], torch.Tensor],
+    augment: str | Transform,
     image_shape: tuple[int, ...] | None,
     seed: int,
 ) -> np.ndarray:
     import torch
 
     shape = samples.shape
-    images = samples.reshape(len(samples), *_image_shape(shape, image_shape))
-    if augment == "default":
-        transform = default_augmentation(tuple(images.shape[-2:]))
-    elif callable(augment):
-        transform = augment
-    else:
-        raise InputError(f"augment must be 'default', a callable or None; got {augment!r}")
+    one = _image_shape(shape, image_shape)
+    images = samples.reshape(len(samples), *one)
+    transform = _transform(augment, one)
     tensor = torch.from_numpy(np.ascontiguousarray(images, dtype=np.float32))
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)

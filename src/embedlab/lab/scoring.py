@@ -12,8 +12,9 @@ import numbers
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from embedlab.errors import InputError
+from embedlab.errors import ConfigError, InputError
 from embedlab.metrics.export import json_ready
+from embedlab.metrics.params import declared_inputs
 from embedlab.registry import get
 
 if TYPE_CHECKING:
@@ -83,7 +84,9 @@ def score_outputs(
     scored: dict[str, dict[str, Any]] = {split: {} for split in outputs}
     for label, component in zip(labels, metrics, strict=True):
         metric = component.create("metric")
-        inputs = get("metric", str(component.name)).params.inputs  # type: ignore[attr-defined]  # checked by check_config
+        inputs = declared_inputs(get("metric", str(component.name)).params)
+        if inputs is None:  # check_config refuses such a config before a run
+            raise ConfigError(f"metric {component.name!r} declares no inputs; no task can feed it")
         for split, produced in outputs.items():
             scored[split][label] = metric_value(label, metric(*produced.arguments(inputs)))
     return scored

@@ -48,12 +48,12 @@ def to_tensor(data: Any, who: str) -> torch.Tensor:
 
 def to_long_labels(labels: Any, device: torch.device, who: str) -> torch.Tensor:
     """Turn integer labels (tensor, array or list) into a 1-D LongTensor on ``device``."""
-    labels = to_tensor(labels, f"{who}: labels")
-    if labels.ndim != 1:
-        raise InputError(f"{who}: labels must be 1-D, got shape {tuple(labels.shape)}")
-    if labels.is_floating_point() or labels.is_complex():
-        raise InputError(f"{who}: labels must be integers, got dtype {labels.dtype}; cast them with .long()")
-    return labels.to(device=device, dtype=torch.long)
+    tensor = to_tensor(labels, f"{who}: labels")
+    if tensor.ndim != 1:
+        raise InputError(f"{who}: labels must be 1-D, got shape {tuple(tensor.shape)}")
+    if tensor.is_floating_point() or tensor.is_complex():
+        raise InputError(f"{who}: labels must be integers, got dtype {tensor.dtype}; cast them with .long()")
+    return tensor.to(device=device, dtype=torch.long)
 
 
 def check_batch(embeddings: Any, labels: Any, who: str) -> tuple[torch.Tensor, torch.Tensor, bool]:

@@ -72,7 +72,9 @@ def relu_plan(seq: nn.Sequential) -> tuple[list[nn.Module], list[nn.ReLU]]:
             source = next((s for s in reversed(order[:position]) if not isinstance(s, nn.Flatten)), None)
             ok = isinstance(source, OUTPUT_NOT_SAVED) and not _hooked(source)
             safe[id(layer)] = safe.get(id(layer), True) and ok
-    return order, [layer for layer in dict.fromkeys(order) if safe.get(id(layer), False)]  # type: ignore[misc]
+    return order, [
+        layer for layer in dict.fromkeys(order) if isinstance(layer, nn.ReLU) and safe.get(id(layer), False)
+    ]
 
 
 @contextmanager

@@ -73,7 +73,7 @@ def read_checkpoint(path: Path, device: torch.device, keys: Sequence[str]) -> di
             f"checkpoint {path} is truncated or not a torch checkpoint ({detail}); {CHECKPOINT_FIX}"
         ) from None
     missing = [k for k in keys if not isinstance(state, dict) or k not in state]
-    if missing:
+    if missing or not isinstance(state, dict):
         raise CheckpointError(
             f"checkpoint {path} lacks {', '.join(missing)}: it was not written by embedlab's trainer; "
             f"{CHECKPOINT_FIX}"

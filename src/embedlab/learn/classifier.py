@@ -195,7 +195,7 @@ def _train_epoch(
     optimizer: torch.optim.Optimizer,
     order: torch.Tensor,
     batch_size: int,
-) -> dict[str, float]:
+) -> tuple[float, float]:
     """One pass over ``X`` in the order ``order``; returns the mean loss and the accuracy."""
     import torch
 
@@ -211,7 +211,7 @@ def _train_epoch(
         optimizer.step()
         loss_sum += loss.detach() * len(index)
         correct += (logits.detach().argmax(dim=1) == y[index]).sum()
-    return {"train_loss": float(loss_sum) / len(y), "train_accuracy": float(correct) / len(y)}
+    return float(loss_sum) / len(y), float(correct) / len(y)
 
 
 def _check_finite(row: EpochRecord, epoch: int, lr: float) -> None:
@@ -220,8 +220,7 @@ def _check_finite(row: EpochRecord, epoch: int, lr: float) -> None:
     A NaN in any step makes the epoch's sum NaN, so one check per epoch catches every step
     without a host synchronisation per step.
     """
-    for name in ("train_loss", "val_loss"):
-        value = row.get(name)
+    for name, value in (("train_loss", row.get("train_loss")), ("val_loss", row.get("val_loss"))):
         if value is not None and not math.isfinite(value):
             raise TrainingError(
                 f"the classifier's {name} became {value} in epoch {epoch}: training diverged; "
@@ -347,10 +346,8 @@ def train_classifier(
         for epoch in tqdm(range(len(history) + 1, epochs + 1), desc="epochs", disable=not progress):
             start = time.perf_counter()
             order = torch.randperm(len(ytr), generator=generator).to(dev)
-            row: EpochRecord = {
-                "epoch": epoch,
-                **_train_epoch(model, X_t, y_t, loss_fn, optimizer, order, batch_size),  # type: ignore[typeddict-item]
-            }
+            train_loss, train_accuracy = _train_epoch(model, X_t, y_t, loss_fn, optimizer, order, batch_size)
+            row: EpochRecord = {"epoch": epoch, "train_loss": train_loss, "train_accuracy": train_accuracy}
             if has_val:
                 row["val_loss"], row["val_accuracy"] = _evaluate(model, Xv_t, yv_t, loss_fn, batch_size)
             row["epoch_time_s"] = time.perf_counter() - start

@@ -14,7 +14,7 @@ def embedlab_register_backends(register: Register) -> None:
         "mlp-classifier",
         "embedlab.learn.classifier:mlp_classifier",
         params=MLPClassifierParams,
-        summary="the seed's MLP: Flatten -> Dense(units, relu) -> Dense(num_classes)",
+        summary="a one-hidden-layer MLP classifier: Flatten -> Dense(units, relu) -> Dense(num_classes)",
     )
     register(
         "linear-probe",

@@ -145,7 +145,8 @@ def weighted_distance_sum(
     if distances is None:
         with torch.no_grad():
             distances = measure(x, None)
-    return _WeightedDistanceSum.apply(x, weights, distances.detach(), distance)
+    total: torch.Tensor = _WeightedDistanceSum.apply(x, weights, distances.detach(), distance)
+    return total
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,15 @@ or no valid tuple) gives a zero loss whose gradient is zero.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, ClassVar
+from collections.abc import Sequence
+from typing import Any
 
 import torch
 import torch.nn.functional as F
 
 from embedlab.errors import InputError
 from embedlab.learn._checks import check_batch, check_indices, zero_loss
+from embedlab.learn._params_component import ParamsComponent
 from embedlab.learn.distances import get_distance, paired_distance, weighted_distance_sum
 from embedlab.learn.params import (
     ContrastiveLossParams,
@@ -24,7 +26,7 @@ from embedlab.learn.params import (
     SupConLossParams,
     TripletLossParams,
 )
-from embedlab.params import Params, validate_section
+from embedlab.protocols import MeasuredIndices
 
 __all__ = ["Loss", "TripletLoss", "ContrastiveLoss", "MultiSimilarityLoss", "SupConLoss", "label_masks"]
 
@@ -44,37 +46,32 @@ def _mean_nonzero(losses: torch.Tensor, anchor: torch.Tensor) -> torch.Tensor:
     return losses.sum() / count.clamp_min(1) if len(losses) else zero_loss(anchor)
 
 
-class Loss(ABC):
+class Loss(ParamsComponent, ABC):
     """Base class: validates parameters and inputs, then calls :meth:`compute`.
 
-    Subclasses set ``params_model`` and implement ``compute``. The trainer calls ``compute``
-    directly, skipping the per-call checks that would synchronise a GPU.
+    Subclasses implement ``compute`` (a built-in takes its ``name`` and ``params_model`` from
+    :data:`embedlab.learn.plugin.BUILTINS`; another subclass sets them). The trainer calls
+    ``compute`` directly, skipping the per-call checks that would synchronise a GPU.
     """
 
-    params_model: ClassVar[type[Params]] = Params
-    name: ClassVar[str] = "loss"
+    kind = "loss"
+    name = "loss"
 
-    def __init__(self, **params: Any) -> None:
-        self.params = validate_section(self.params_model, params, f"loss {self.name!r}")
-        for key, value in self.params.as_kwargs().items():
-            setattr(self, key, value)
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.params.as_kwargs().items())
-        return f"{type(self).__name__}({args})"
-
-    def __call__(self, embeddings: torch.Tensor, labels: Any, indices: tuple | None = None) -> torch.Tensor:
+    def __call__(
+        self, embeddings: torch.Tensor, labels: Any, indices: Sequence[Any] | None = None
+    ) -> torch.Tensor:
         """Return the scalar loss of a batch (see the module docstring for ``indices``)."""
         embeddings, labels, single_class = check_batch(embeddings, labels, f"loss {self.name!r}")
         if single_class:  # no negatives: a pair loss would only pull everything together
             return zero_loss(embeddings)
+        checked: tuple[torch.Tensor, ...] | None = None
         if indices is not None:
             checked = check_indices(indices, len(embeddings), (3, 4), f"loss {self.name!r}")
             checked = tuple(i.to(embeddings.device) for i in checked)
             # Keep the miner's own tuple (and the distances it may carry) when nothing was converted.
-            if any(c is not i for c, i in zip(checked, indices, strict=True)):
-                indices = checked
-        return self.compute(embeddings, labels, indices)
+            if isinstance(indices, tuple) and all(c is i for c, i in zip(checked, indices, strict=True)):
+                checked = indices
+        return self.compute(embeddings, labels, checked)
 
     @abstractmethod
     def compute(
@@ -106,17 +103,17 @@ class TripletLoss(Loss):
     triplet of the batch is scored, in chunks of anchors so memory stays bounded.
     """
 
-    params_model = TripletLossParams
-    name = "triplet"
+    params: TripletLossParams
 
     def _per_triplet(self, ap: torch.Tensor, an: torch.Tensor) -> torch.Tensor:
-        violation = ap - an + self.margin
-        return F.softplus(violation) if self.soft else F.relu(violation)
+        violation = ap - an + self.params.margin
+        return F.softplus(violation) if self.params.soft else F.relu(violation)
 
     def compute(
         self, embeddings: torch.Tensor, labels: torch.Tensor, indices: tuple[torch.Tensor, ...] | None
     ) -> torch.Tensor:
         """The reduced triplet loss."""
+        distance = self.params.distance
         if indices is not None:
             if len(indices) != 3:
                 raise InputError(
@@ -127,21 +124,21 @@ class TripletLoss(Loss):
             if len(a) <= len(labels):  # a few triplets (one per anchor): no B×B matrix
                 anchors = embeddings[a]
                 losses = self._per_triplet(
-                    paired_distance(anchors, embeddings[p], self.distance),
-                    paired_distance(anchors, embeddings[n], self.distance),
+                    paired_distance(anchors, embeddings[p], distance),
+                    paired_distance(anchors, embeddings[n], distance),
                 )
                 return self._reduce(losses, losses.numel(), embeddings)
-            if not self.soft:
-                measured = getattr(indices, "measured", None)
-                distances = measured.matrix_for(embeddings, self.distance) if measured is not None else None
+            if not self.params.soft:
+                measured = indices.measured if isinstance(indices, MeasuredIndices) else None
+                distances = None if measured is None else measured.matrix_for(embeddings, distance)
                 if distances is None:
                     with torch.no_grad():
-                        distances = get_distance(self.distance)(embeddings, None)
+                        distances = get_distance(distance)(embeddings, None)
                 return self._hinge_by_counts(distances, a, p, n, embeddings)
-            distances = get_distance(self.distance)(embeddings, None)
+            distances = get_distance(distance)(embeddings, None)
             losses = self._per_triplet(distances[a, p], distances[a, n])
             return self._reduce(losses, losses.numel(), embeddings)
-        distances = get_distance(self.distance)(embeddings, None)
+        distances = get_distance(distance)(embeddings, None)
         positive, negative = label_masks(labels)
         size = len(labels)
         chunk = max(1, _CHUNK_ELEMENTS // max(size * size, 1))
@@ -158,9 +155,9 @@ class TripletLoss(Loss):
             nonzero += int((block > 0).sum())
         if count == 0:
             return zero_loss(embeddings)
-        if self.reduction == "sum":
+        if self.params.reduction == "sum":
             return total
-        return total / (count if self.reduction == "mean" else max(nonzero, 1))
+        return total / (count if self.params.reduction == "mean" else max(nonzero, 1))
 
     def _hinge_by_counts(
         self,
@@ -182,7 +179,7 @@ class TripletLoss(Loss):
         flat = distances.detach().reshape(-1)
         row = a * size
         ap, an = row + p, row.add_(n)
-        violation = flat.index_select(0, ap).sub_(flat.index_select(0, an)).add_(self.margin)
+        violation = flat.index_select(0, ap).sub_(flat.index_select(0, an)).add_(self.params.margin)
         active = violation > 0
         n_active = int(active.sum())
         count = len(a)
@@ -193,50 +190,49 @@ class TripletLoss(Loss):
         # Sums of ±1 are exact in float32, so the scatter is deterministic even with atomics.
         ones = flat.new_ones(len(ap))
         weights = flat.new_zeros(flat.numel()).index_add_(0, ap, ones).index_add_(0, an, ones, alpha=-1)
-        total = weighted_distance_sum(embeddings, weights.view_as(distances), self.distance, distances)
-        total = total + self.margin * n_active
-        if self.reduction == "sum":
+        total = weighted_distance_sum(embeddings, weights.view_as(distances), self.params.distance, distances)
+        total = total + self.params.margin * n_active
+        if self.params.reduction == "sum":
             return total
-        return total / (count if self.reduction == "mean" else n_active)
+        return total / (count if self.params.reduction == "mean" else n_active)
 
     def _reduce(self, losses: torch.Tensor, count: int, embeddings: torch.Tensor) -> torch.Tensor:
         if count == 0:
             return zero_loss(embeddings)
-        if self.reduction == "sum":
+        if self.params.reduction == "sum":
             return losses.sum()
-        if self.reduction == "mean":
+        if self.params.reduction == "mean":
             return losses.mean()
         return _mean_nonzero(losses, embeddings)
 
 
 class ContrastiveLoss(Loss):
-    """Contrastive loss (Hadsell et al. 2006): pull positives within ``pos_margin``, push negatives past ``neg_margin``.
+    """Contrastive loss (Hadsell et al. 2006): positives within ``pos_margin``, negatives past ``neg_margin``.
 
     Positive and negative pair losses are each averaged (``mean-nonzero`` by default, as PML)
     and then added.
     """
 
-    params_model = ContrastiveLossParams
-    name = "contrastive"
+    params: ContrastiveLossParams
 
     def compute(
         self, embeddings: torch.Tensor, labels: torch.Tensor, indices: tuple[torch.Tensor, ...] | None
     ) -> torch.Tensor:
         """The reduced contrastive loss."""
-        distances = get_distance(self.distance)(embeddings, None)
+        distances = get_distance(self.params.distance)(embeddings, None)
         if indices is None:
             positive, negative = label_masks(labels)
-            pos = F.relu(distances[positive] - self.pos_margin)
-            neg = F.relu(self.neg_margin - distances[negative])
+            pos = F.relu(distances[positive] - self.params.pos_margin)
+            neg = F.relu(self.params.neg_margin - distances[negative])
         else:
             a1, p, a2, n = indices if len(indices) == 4 else (indices[0], indices[1], indices[0], indices[2])
-            pos = F.relu(distances[a1, p] - self.pos_margin)
-            neg = F.relu(self.neg_margin - distances[a2, n])
+            pos = F.relu(distances[a1, p] - self.params.pos_margin)
+            neg = F.relu(self.params.neg_margin - distances[a2, n])
         if pos.numel() + neg.numel() == 0:
             return zero_loss(embeddings)
         reduce = (
             _mean_nonzero
-            if self.reduction == "mean-nonzero"
+            if self.params.reduction == "mean-nonzero"
             else lambda x, e: x.mean() if len(x) else zero_loss(e)
         )
         return reduce(pos, embeddings) + reduce(neg, embeddings)
@@ -256,10 +252,9 @@ def _cosine_similarity(embeddings: torch.Tensor) -> torch.Tensor:
 
 
 class MultiSimilarityLoss(Loss):
-    """Multi-similarity loss (Wang et al. 2019) on cosine similarity, averaged over anchors with a non-zero loss."""
+    """Multi-similarity loss (Wang et al. 2019) on cosine similarity, averaged over non-zero-loss anchors."""
 
-    params_model = MultiSimilarityLossParams
-    name = "multi-similarity"
+    params: MultiSimilarityLossParams
 
     def compute(
         self, embeddings: torch.Tensor, labels: torch.Tensor, indices: tuple[torch.Tensor, ...] | None
@@ -268,17 +263,17 @@ class MultiSimilarityLoss(Loss):
         positive, negative = _pairs(labels, indices)
         if not (positive.any() or negative.any()):
             return zero_loss(embeddings)
-        similarity = _cosine_similarity(embeddings)
-        pos = _logsumexp_plus_one(-self.alpha * (similarity - self.base), positive) / self.alpha
-        neg = _logsumexp_plus_one(self.beta * (similarity - self.base), negative) / self.beta
+        alpha, beta = self.params.alpha, self.params.beta
+        shifted = _cosine_similarity(embeddings) - self.params.base
+        pos = _logsumexp_plus_one(-alpha * shifted, positive) / alpha
+        neg = _logsumexp_plus_one(beta * shifted, negative) / beta
         return _mean_nonzero(pos + neg, embeddings)
 
 
 class SupConLoss(Loss):
     """Supervised contrastive loss (Khosla et al. 2020) on cosine similarity over ``temperature``."""
 
-    params_model = SupConLossParams
-    name = "supcon"
+    params: SupConLossParams
 
     def compute(
         self, embeddings: torch.Tensor, labels: torch.Tensor, indices: tuple[torch.Tensor, ...] | None
@@ -287,7 +282,7 @@ class SupConLoss(Loss):
         positive, negative = _pairs(labels, indices)
         if not (positive.any() and negative.any()):
             return zero_loss(embeddings)
-        logits = _cosine_similarity(embeddings) / self.temperature
+        logits = _cosine_similarity(embeddings) / self.params.temperature
         logits = logits - logits.max(dim=1, keepdim=True).values.detach()
         keep = positive | negative
         denominator = torch.logsumexp(logits.masked_fill(~keep, float("-inf")), dim=1, keepdim=True)

@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 
 from embedlab.learn._checks import check_batch
+from embedlab.learn._params_component import ParamsComponent
 from embedlab.learn.distances import Measured, euclidean, get_distance
 from embedlab.learn.losses import label_masks
 from embedlab.learn.params import (
@@ -30,7 +31,7 @@ from embedlab.learn.params import (
     RandomMinerParams,
     SemihardMinerParams,
 )
-from embedlab.params import Params, validate_section
+from embedlab.protocols import Recipe
 
 __all__ = [
     "Miner",
@@ -46,12 +47,27 @@ __all__ = [
 Triplets = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
 
 _CHUNK_ELEMENTS = 1 << 24
-#: The triplet loss the mining recipes use (Hermans et al. 2017): Euclidean, not squared, margin 0.2.
-_HERMANS_TRIPLET: dict[str, Any] = {"distance": "euclidean", "margin": 0.2}
-_HERMANS_TRIPLET_NONZERO: dict[str, Any] = {**_HERMANS_TRIPLET, "reduction": "mean-nonzero"}
 
 
-class Mined(tuple):
+def _recipe(*, nonzero: bool = False, normalize: bool = True, warmup_epochs: int = 0) -> Recipe:
+    """A mining recipe: M-per-class batches and the triplet loss of Hermans et al. 2017.
+
+    That loss is Euclidean, not squared, with margin 0.2 (averaged over non-zero-loss triplets
+    when ``nonzero``); ``normalize`` L2-normalises the network's embeddings; ``warmup_epochs``
+    trains that long without the miner first.
+    """
+    triplet: dict[str, Any] = {"distance": "euclidean", "margin": 0.2}
+    if nonzero:
+        triplet["reduction"] = "mean-nonzero"
+    recipe = Recipe(sampler="m-per-class", loss={"triplet": triplet})
+    if normalize:
+        recipe["backend"] = {"normalize": True}
+    if warmup_epochs:
+        recipe["warmup_epochs"] = warmup_epochs
+    return recipe
+
+
+class Mined(tuple[torch.Tensor, torch.Tensor, torch.Tensor]):
     """A miner's ``(anchors, positives, negatives)``: a plain tuple to every caller.
 
     ``measured`` is the distance matrix the triplets were mined from (or ``None``);
@@ -61,7 +77,7 @@ class Mined(tuple):
 
     measured: Measured | None
 
-    def __new__(cls, triplets: tuple, measured: Measured | None = None) -> Mined:
+    def __new__(cls, triplets: Triplets, measured: Measured | None = None) -> Mined:
         mined = super().__new__(cls, triplets)
         mined.measured = measured
         return mined
@@ -74,7 +90,10 @@ def _empty(device: torch.device) -> Triplets:
 
 def _concat(parts: list[Triplets]) -> Triplets:
     """Join triplets mined block by block."""
-    return parts[0] if len(parts) == 1 else tuple(torch.cat(x) for x in zip(*parts, strict=True))
+    if len(parts) == 1:
+        return parts[0]
+    a, p, n = (torch.cat(x) for x in zip(*parts, strict=True))
+    return a, p, n
 
 
 def positive_slots(labels: torch.Tensor) -> torch.Tensor:
@@ -104,28 +123,20 @@ def positive_slots(labels: torch.Tensor) -> torch.Tensor:
     return slots
 
 
-class Miner(ABC):
+class Miner(ParamsComponent, ABC):
     """Base class: validates parameters and inputs, then calls :meth:`mine` without gradients.
 
-    Subclasses set ``params_model`` and implement ``mine``. ``recipe`` is the training setup
-    the miner needs to learn well (see :class:`embedlab.learn.MetricLearner`).
+    Subclasses implement ``mine`` (a built-in takes its ``name`` and ``params_model`` from
+    :data:`embedlab.learn.plugin.BUILTINS`; another subclass sets them). ``recipe`` is the
+    training setup the miner needs to learn well (see :class:`embedlab.protocols.RecipeMiner`).
     """
 
-    params_model: ClassVar[type[Params]] = Params
-    name: ClassVar[str] = "miner"
+    kind = "miner"
+    name = "miner"
     #: What MetricLearner applies with this miner: ``sampler`` when it is "auto", ``loss``
     #: params (per loss name) when the loss is named without params, ``backend`` params when
     #: the network is named without params.
-    recipe: ClassVar[dict[str, Any]] = {"sampler": "random"}
-
-    def __init__(self, **params: Any) -> None:
-        self.params = validate_section(self.params_model, params, f"miner {self.name!r}")
-        for key, value in self.params.as_kwargs().items():
-            setattr(self, key, value)
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.params.as_kwargs().items())
-        return f"{type(self).__name__}({args})"
+    recipe: ClassVar[Recipe] = {"sampler": "random"}
 
     def __call__(self, embeddings: torch.Tensor, labels: Any) -> Triplets:
         """Return ``(anchors, positives, negatives)`` index tensors for the batch."""
@@ -145,13 +156,8 @@ class Miner(ABC):
 class RandomMiner(Miner):
     """Random valid triplets, as the seed study drew them: per anchor, a random positive and negative."""
 
-    params_model = RandomMinerParams
-    name = "random"
-    recipe: ClassVar[dict[str, Any]] = {
-        "sampler": "m-per-class",
-        "loss": {"triplet": _HERMANS_TRIPLET_NONZERO},
-        "backend": {"normalize": True},
-    }
+    params: RandomMinerParams
+    recipe = _recipe(nonzero=True)
 
     def mine(self, embeddings: torch.Tensor, labels: torch.Tensor) -> Triplets:
         """Draw ``triplets_per_anchor`` random triplets for each anchor that has both kinds of pair."""
@@ -159,7 +165,7 @@ class RandomMiner(Miner):
         anchors = torch.nonzero(positive.any(dim=1) & negative.any(dim=1)).squeeze(1)
         if len(anchors) == 0:
             return _empty(embeddings.device)
-        k = self.triplets_per_anchor
+        k = self.params.triplets_per_anchor
         p = torch.multinomial(positive[anchors].float(), k, replacement=True).reshape(-1)
         n = torch.multinomial(negative[anchors].float(), k, replacement=True).reshape(-1)
         return anchors.repeat_interleave(k), p, n
@@ -168,17 +174,13 @@ class RandomMiner(Miner):
 class BatchAllMiner(Miner):
     """Every valid triplet of the batch (O(B³) by nature), optionally only those with a non-zero loss."""
 
-    params_model = BatchAllMinerParams
-    name = "batch-all"
-    recipe: ClassVar[dict[str, Any]] = {
-        "sampler": "m-per-class",
-        "loss": {"triplet": _HERMANS_TRIPLET_NONZERO},
-    }
+    params: BatchAllMinerParams
+    recipe = _recipe(nonzero=True, normalize=False)
 
     def mine(self, embeddings: torch.Tensor, labels: torch.Tensor) -> Triplets:
         """Return all valid triplets, in anchor chunks so the boolean block stays bounded."""
         positive, negative = label_masks(labels)
-        distances = get_distance(self.distance)(embeddings, None) if self.nonzero_only else None
+        distances = get_distance(self.params.distance)(embeddings, None) if self.params.nonzero_only else None
         size = len(labels)
         chunk = max(1, _CHUNK_ELEMENTS // max(size * size, 1))
         parts = []
@@ -187,13 +189,13 @@ class BatchAllMiner(Miner):
             valid = positive[start:stop, :, None] & negative[start:stop, None, :]
             if distances is not None:
                 block = distances[start:stop]
-                valid &= block[:, :, None] - block[:, None, :] + self.margin > 0
+                valid &= block[:, :, None] - block[:, None, :] + self.params.margin > 0
             a, p, n = torch.nonzero(valid, as_tuple=True)
             parts.append((a + start, p, n))
         if not parts:
             return _empty(embeddings.device)
         triplets = _concat(parts)
-        return Mined(triplets, None if distances is None else Measured.of(embeddings, self.distance, distances))
+        return Mined(triplets, None if distances is None else Measured.of(embeddings, self.params.distance, distances))
 
 
 class BatchHardMiner(Miner):
@@ -204,19 +206,13 @@ class BatchHardMiner(Miner):
     embedding collapses (measured on digits: precision@1 about 0.45).
     """
 
-    params_model = BatchHardMinerParams
-    name = "batch-hard"
-    recipe: ClassVar[dict[str, Any]] = {
-        "sampler": "m-per-class",
-        "loss": {"triplet": _HERMANS_TRIPLET},
-        "backend": {"normalize": True},
-        "warmup_epochs": 5,
-    }
+    params: BatchHardMinerParams
+    recipe = _recipe(warmup_epochs=5)
 
     def mine(self, embeddings: torch.Tensor, labels: torch.Tensor) -> Triplets:
         """One triplet per anchor that has a positive and a negative."""
         positive, negative = label_masks(labels)
-        distances = get_distance(self.distance)(embeddings, None)
+        distances = get_distance(self.params.distance)(embeddings, None)
         p = distances.masked_fill(~positive, float("-inf")).argmax(dim=1)
         n = distances.masked_fill(~negative, float("inf")).argmin(dim=1)
         anchors = torch.nonzero(positive.any(dim=1) & negative.any(dim=1)).squeeze(1)
@@ -231,40 +227,36 @@ class SemihardMiner(Miner):
     anchor–positive pair, the closest negative in the band (Schroff et al. 2015).
     """
 
-    params_model = SemihardMinerParams
-    name = "semihard"
-    recipe: ClassVar[dict[str, Any]] = {
-        "sampler": "m-per-class",
-        "loss": {"triplet": _HERMANS_TRIPLET},
-        "backend": {"normalize": True},
-        "warmup_epochs": 3,
-    }
+    params: SemihardMinerParams
+    recipe = _recipe(warmup_epochs=3)
 
-    #: Most positives per anchor for which each pair's row of negatives is tested directly
-    #: (measured on a 2-core CPU: direct is faster up to 16 at B = 1024, sorting from 32).
+    #: Most positives per anchor for which each pair's row of negatives is tested directly; more
+    #: positives sort each anchor's negatives once and binary-search them per positive, trading a
+    #: sort per anchor for a row of tests per positive. ``benchmarks/miners.py`` sizes it; figures
+    #: in the docs' performance page.
     direct_width: ClassVar[int] = 16
     #: Elements of one (anchors, positives per anchor, B) block of the direct test.
     direct_block: ClassVar[int] = 1 << 22
 
     def mine(self, embeddings: torch.Tensor, labels: torch.Tensor) -> Triplets:
         """Find the semi-hard band of every anchor–positive pair."""
-        distances = get_distance(self.distance)(embeddings, None)
+        distances = get_distance(self.params.distance)(embeddings, None)
         slots = positive_slots(labels)
         size, width = slots.shape
-        if width == 0 or self.margin == 0:  # no positive pair, or an empty band
+        if width == 0 or self.params.margin == 0:  # no positive pair, or an empty band
             return _empty(embeddings.device)
         # Each anchor's distances to its positives, padded with +inf (which never passes).
         ap = distances.gather(1, slots.clamp(min=0)).masked_fill_(slots < 0, float("inf"))
         if width <= self.direct_width:
             chunk = max(1, self.direct_block // (width * size))
-            parts = [
-                self._direct(*(m[start : start + chunk] for m in (distances, slots, ap)), start)
-                for start in range(0, size, chunk)
-            ]
+            parts = []
+            for start in range(0, size, chunk):
+                rows = slice(start, start + chunk)
+                parts.append(self._direct(distances[rows], slots[rows], ap[rows], start))
             triplets = _concat(parts)
         else:
             triplets = self._sorted(distances, slots, ap, labels)
-        return Mined(triplets, Measured.of(embeddings, self.distance, distances))
+        return Mined(triplets, Measured.of(embeddings, self.params.distance, distances))
 
     def _direct(self, distances: torch.Tensor, slots: torch.Tensor, ap: torch.Tensor, first: int) -> Triplets:
         """Test every (pair, negative) of the anchors ``first, first + 1, …`` (the rows given) at once."""
@@ -275,8 +267,8 @@ class SemihardMiner(Miner):
         pair_rows = (a * width).unsqueeze(1) + torch.arange(width, device=a.device)
         margin.view(-1).index_fill_(0, (pair_rows * size + slots[a, rank].unsqueeze(1)).view(-1), float("-inf"))
         band = margin > 0
-        band &= margin <= self.margin
-        if self.mode == "facenet":
+        band &= margin <= self.params.margin
+        if self.params.mode == "facenet":
             closest = torch.where(band, distances.unsqueeze(1), float("inf")).argmin(dim=2)
             anchor, slot = torch.nonzero(band.any(dim=2), as_tuple=True)
             return anchor + first, slots[anchor, slot], closest[anchor, slot]
@@ -298,16 +290,16 @@ class SemihardMiner(Miner):
         p = slots[a, rank]
         # lo: first negative with d(a,n) > d(a,p); hi: first with d(a,n) - d(a,p) > margin.
         lo = torch.searchsorted(neg_sorted, ap, right=True)[a, rank]
-        hi = torch.searchsorted(neg_sorted, ap + self.margin, right=True)[a, rank]
+        hi = torch.searchsorted(neg_sorted, ap + self.params.margin, right=True)[a, rank]
         # d(a,p) + margin rounds differently from d(a,n) - d(a,p); move hi to the exact test.
         d_ap = ap[a, rank]
         last = size - 1
         before = neg_sorted[a, (hi - 1).clamp(0, last)]
-        hi = hi - ((hi > lo) & (before - d_ap > self.margin)).long()
+        hi = hi - ((hi > lo) & (before - d_ap > self.params.margin)).long()
         at = neg_sorted[a, hi.clamp(max=last)]
-        hi = hi + ((hi <= last) & torch.isfinite(at) & (at - d_ap <= self.margin)).long()
+        hi = hi + ((hi <= last) & torch.isfinite(at) & (at - d_ap <= self.params.margin)).long()
         count = (hi - lo).clamp_min(0)
-        if self.mode == "facenet":
+        if self.params.mode == "facenet":
             keep = count > 0
             return a[keep], p[keep], neg_order[a[keep], lo[keep]]
         total = int(count.sum())
@@ -332,24 +324,19 @@ class DistanceWeightedMiner(Miner):
     below at ``cutoff``; negatives at ``nonzero_loss_cutoff`` or farther are never drawn.
     """
 
-    params_model = DistanceWeightedMinerParams
-    name = "distance-weighted"
-    recipe: ClassVar[dict[str, Any]] = {
-        "sampler": "m-per-class",
-        "loss": {"triplet": _HERMANS_TRIPLET},
-        "backend": {"normalize": True},
-    }
+    params: DistanceWeightedMinerParams
+    recipe = _recipe()
 
     def mine(self, embeddings: torch.Tensor, labels: torch.Tensor) -> Triplets:
         """Sample one negative per anchor–positive pair."""
         positive, negative = label_masks(labels)
         dim = embeddings.size(1)
         distances = euclidean(F.normalize(embeddings, dim=1), None)
-        clamped = distances.clamp(min=self.cutoff, max=2.0 - 1e-4)
+        clamped = distances.clamp(min=self.params.cutoff, max=2.0 - 1e-4)
         log_weights = (2.0 - dim) * torch.log(clamped) - ((dim - 3) / 2.0) * torch.log(
             1.0 - 0.25 * clamped**2
         )
-        allowed = negative & (distances < self.nonzero_loss_cutoff)
+        allowed = negative & (distances < self.params.nonzero_loss_cutoff)
         log_weights = log_weights.masked_fill(~allowed, float("-inf"))
         usable = allowed.any(dim=1) & positive.any(dim=1)
         if not bool(usable.any()):

@@ -16,7 +16,7 @@ from embedlab.io import safe_name
 if TYPE_CHECKING:
     import numpy as np
 
-    from embedlab.metrics.classification import SplitReports
+    from embedlab.metrics.classification import ClassificationReport, ScoreKind, SplitReports
 
 __all__ = ["evaluate_command", "evaluate_file", "read_predictions"]
 
@@ -172,7 +172,7 @@ def evaluate_file(
     path: str | Path,
     out: str | Path,
     *,
-    scores: str = "auto",
+    scores: ScoreKind = "auto",
     class_names: list[str] | None = None,
     recall_target: float = 0.8,
     label_key: str | None = None,
@@ -220,10 +220,10 @@ def evaluate_file(
             names = [str(c) for c in range(int(classes.max()) + 1)]
         elif classes.dtype.kind in "USO":  # class names as labels
             names = [str(c) for c in classes]
-    reports = {}
+    by_split: dict[str, ClassificationReport] = {}
     for s, idx in groups.items():
         try:
-            reports[s] = classification_report(
+            by_split[s] = classification_report(
                 np.asarray(y_true)[idx],
                 np.asarray(y_score)[idx],
                 names,
@@ -233,7 +233,7 @@ def evaluate_file(
         except InputError as exc:  # name the file and split: the report only knows arrays
             where = Path(path).name + ("" if split is None else f", {split_key} {s!r}")
             raise InputError(f"{where}: {exc}") from None
-    reports = SplitReports(reports)
+    reports = SplitReports(by_split)
     written = save_reports(
         reports, out, title=f"Classification report: {Path(path).name}", formats=formats, figures=figures
     )
@@ -281,7 +281,7 @@ def evaluate_file(
 def evaluate_command(
     file: Path,
     out: Path | None,
-    scores: str,
+    scores: ScoreKind,
     class_names: str | None,
     recall_target: float,
     label_column: str | None,

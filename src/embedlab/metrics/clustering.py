@@ -43,7 +43,8 @@ def _check(embeddings: Any, labels: Any) -> tuple[np.ndarray, np.ndarray]:
 def _prepare(X: np.ndarray, distance: str) -> np.ndarray:
     if distance == "cosine":
         norms = np.linalg.norm(X, axis=1, keepdims=True)
-        return X / np.maximum(norms, 1e-12)
+        unit: np.ndarray = X / np.maximum(norms, 1e-12)
+        return unit
     if distance != "euclidean":
         raise InputError(f"unknown distance {distance!r}; use 'euclidean' or 'cosine'")
     return X
@@ -61,7 +62,8 @@ def kmeans_labels(
     X = _prepare(np.asarray(embeddings, dtype=np.float64), distance)
     if not 1 <= n_clusters <= len(X):
         raise InputError(f"n_clusters must be between 1 and the {len(X)} embeddings; got {n_clusters}")
-    return KMeans(n_clusters=n_clusters, n_init=n_init, random_state=seed).fit_predict(X)
+    clusters: np.ndarray = KMeans(n_clusters=n_clusters, n_init=n_init, random_state=seed).fit_predict(X)
+    return clusters
 
 
 def clustering(

@@ -18,6 +18,7 @@ __all__ = [
     "KMeansScoreParams",
     "MetricInputs",
     "MetricParams",
+    "declared_inputs",
     "RetrievalParams",
     "SilhouetteParams",
 ]
@@ -42,6 +43,11 @@ class MetricParams(Params):
     """
 
     inputs: ClassVar[MetricInputs | None] = None
+
+
+def declared_inputs(params: type[Params]) -> MetricInputs | None:
+    """The ``inputs`` a metric's params model declares; ``None`` for a model not of :class:`MetricParams`."""
+    return params.inputs if issubclass(params, MetricParams) else None
 
 
 ScoresField = Literal["auto", "probabilities", "logits", "labels"]

@@ -118,7 +118,8 @@ def _ordered_keys(values: np.ndarray, flags: np.ndarray) -> np.ndarray:
     """
     bits = values.view(np.int32)
     ordered = bits ^ ((bits >> 31) & 0x7FFFFFFF)
-    return (ordered.astype(np.int64) << 1) | flags
+    keys: np.ndarray = (ordered.astype(np.int64) << 1) | flags
+    return keys
 
 
 def _sorted_hits_numpy(

@@ -157,10 +157,17 @@ class ClassificationReportMetric:
     def __init__(
         self, scores: ScoreKind = "auto", recall_target: float = 0.8, zero_division: float = 0.0
     ) -> None:
-        self.options = {"scores": scores, "recall_target": recall_target, "zero_division": zero_division}
+        self.scores, self.recall_target, self.zero_division = scores, recall_target, zero_division
 
     def __call__(
         self, y_true: ArrayLike, y_score: ArrayLike, class_names: list[str] | None = None
     ) -> ClassificationReport:
         """Build the report (see :func:`~embedlab.metrics.classification.classification_report`)."""
-        return classification_report(y_true, y_score, class_names, **self.options)
+        return classification_report(
+            y_true,
+            y_score,
+            class_names,
+            scores=self.scores,
+            recall_target=self.recall_target,
+            zero_division=self.zero_division,
+        )

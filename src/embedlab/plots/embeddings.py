@@ -49,12 +49,16 @@ def project_2d(
     if method == "pca":
         from sklearn.decomposition import PCA
 
-        return PCA(n_components=2, random_state=seed).fit_transform(X)
+        pca: np.ndarray = PCA(n_components=2, random_state=seed).fit_transform(X)
+        return pca
     if method == "tsne":
         from sklearn.manifold import TSNE
 
         perplexity = min(perplexity, max(1.0, (len(X) - 1) / 3))
-        return TSNE(n_components=2, init="pca", perplexity=perplexity, random_state=seed).fit_transform(X)
+        tsne: np.ndarray = TSNE(
+            n_components=2, init="pca", perplexity=perplexity, random_state=seed
+        ).fit_transform(X)
+        return tsne
     raise ConfigError(f"unknown projection {method!r}; use 'tsne' or 'pca'")
 
 

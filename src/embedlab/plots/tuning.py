@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from embedlab.plots._axes import axes_and_figure
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
@@ -41,10 +43,7 @@ def plot_trials(
     import matplotlib.pyplot as plt
 
     metric = metric or result.metric
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(7, 4.5))
-    else:
-        fig = ax.figure  # type: ignore[assignment]
+    fig, ax = axes_and_figure(ax, (7, 4.5))
     ranked = [t.trial_id for t in result.ranked_trials()[:label_best]]
     cmap = plt.get_cmap("viridis")
     scores = [result.score(t) for t in result.trials]
@@ -78,7 +77,7 @@ def plot_trials(
     if ranked:
         ax.legend(fontsize="small", title=f"best {len(ranked)}")
     fig.tight_layout()
-    return fig  # type: ignore[return-value]
+    return fig
 
 
 def plot_retrain(report: RetrainReport, metrics: tuple[str, ...] = ("accuracy", "loss")) -> Figure:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from embedlab.errors import ConfigError, InputError
+from embedlab.plots._axes import axes_and_figure
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -54,7 +55,7 @@ def project(vectors: np.ndarray, method: Projection = "pca", seed: int = 0) -> n
     if method == "pca":
         Xc = X - X.mean(axis=0)
         _, _, vt = np.linalg.svd(Xc, full_matrices=False)
-        out = Xc @ vt[:2].T
+        out: np.ndarray = Xc @ vt[:2].T
         if out.shape[1] < 2:
             out = np.pad(out, ((0, 0), (0, 2 - out.shape[1])))
         return out
@@ -62,7 +63,10 @@ def project(vectors: np.ndarray, method: Projection = "pca", seed: int = 0) -> n
         from sklearn.manifold import TSNE
 
         perplexity = float(max(1, min(30, (len(X) - 1) // 3)))
-        return TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=seed).fit_transform(X)
+        tsne: np.ndarray = TSNE(
+            n_components=2, perplexity=perplexity, init="pca", random_state=seed
+        ).fit_transform(X)
+        return tsne
     raise ConfigError(f"projection {method!r} is unknown; choose 'pca' or 'tsne' ('offset' needs pairs)")
 
 
@@ -107,15 +111,6 @@ def _coords(
     else:
         xy = project(vectors, method)
     return {w: xy[i] for i, w in enumerate(words)}
-
-
-def _new_axes(ax: Axes | None, figsize: tuple[float, float] = (7, 6)) -> tuple[Figure, Axes]:
-    import matplotlib.pyplot as plt
-
-    if ax is not None:
-        return ax.figure, ax  # type: ignore[return-value]
-    fig, ax = plt.subplots(figsize=figsize)
-    return fig, ax
 
 
 def _draw_arrows(
@@ -163,19 +158,12 @@ def plot_words(
     """
     import matplotlib.pyplot as plt
 
-    pairs = [tuple(p) for p in pairs]  # type: ignore[misc]
+    pairs = [(a, b) for a, b in pairs]  # YAML gives lists
     all_words = _unique([*words, *(w for p in pairs for w in p)])
-    xy = _coords(wv, all_words, method, pairs)  # type: ignore[arg-type]
-    fig, ax = _new_axes(ax)
+    xy = _coords(wv, all_words, method, pairs)
+    fig, ax = axes_and_figure(ax, (7, 6))
     _label(ax, xy)
-    _draw_arrows(
-        ax,
-        xy,
-        pairs,
-        plt.get_cmap("tab10"),
-        legend and bool(pairs),
-        arrow_labels,  # type: ignore[arg-type]
-    )
+    _draw_arrows(ax, xy, pairs, plt.get_cmap("tab10"), legend and bool(pairs), arrow_labels)
     if legend and pairs:
         ax.legend(loc="best", fontsize=8)
     ax.set_title(title or f"{len(all_words)} words ({method.upper()})")
@@ -201,14 +189,9 @@ def plot_arrows(
     """
     if not pairs:
         raise InputError("give at least one (from, to) pair")
-    U = (
-        {w: wv.vector(w, norm=True) for p in pairs for w in p}
-        if all(w in wv for p in pairs for w in p)
-        else None
-    )
-    if U is None:
-        wv.indices([w for p in pairs for w in p], "pair words")
-    diffs = np.stack([U[d] - U[s] for s, d in pairs])  # type: ignore[index]
+    wv.indices([w for p in pairs for w in p], "pair words")  # one error naming every unknown word
+    U = {w: wv.vector(w, norm=True) for p in pairs for w in p}
+    diffs = np.stack([U[d] - U[s] for s, d in pairs])
     diffs /= np.linalg.norm(diffs, axis=1, keepdims=True).clip(1e-12)
     cos = diffs @ diffs.T
     mean_cos = float((cos.sum() - len(pairs)) / max(1, len(pairs) * (len(pairs) - 1)))
@@ -245,14 +228,15 @@ def plot_groups(
         raise InputError("give at least one non-empty group of words")
     words = _unique(w for ws in members.values() for w in ws)
     xy = _coords(wv, words, method)
-    fig, ax = _new_axes(ax)
+    fig, ax = axes_and_figure(ax, (7, 6))
     cmap = plt.get_cmap("tab10")
     for k, (name, ws) in enumerate(members.items()):
         color = cmap(k % 10)
         pts = np.stack([xy[w] for w in ws])
         ax.scatter(pts[:, 0], pts[:, 1], color=color, label=name, s=24, zorder=3)
         for w in ws:
-            ax.annotate(w, xy[w], xytext=(3, 3), textcoords="offset points", fontsize=8, color=color)
+            x, y = xy[w]
+            ax.annotate(w, (x, y), xytext=(3, 3), textcoords="offset points", fontsize=8, color=color)
         center = pts.mean(axis=0)
         spread = pts - center
         if len(pts) >= 3:
@@ -324,7 +308,7 @@ def plot_distance_table(table: Any, *, ax: Axes | None = None) -> Figure:
     """Bar chart of a :meth:`WordVectors.distance_table`: near words blue, far words orange."""
     if len(table) == 0:
         raise InputError("the distance table is empty")
-    fig, ax = _new_axes(ax, (7, 0.4 * len(table) + 1.5))
+    fig, ax = axes_and_figure(ax, (7, 0.4 * len(table) + 1.5))
     colors = ["tab:blue" if g == "near" else "tab:orange" for g in table["group"]]
     ax.barh(list(table["word"])[::-1], list(table["distance"])[::-1], color=colors[::-1])
     ax.set_xlabel("cosine distance")

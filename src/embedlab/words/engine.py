@@ -53,8 +53,8 @@ _RANK_ROWS = 4
 #: Fewest query rows per thread worth a thread of their own.
 _MIN_THREAD_ROWS = 8
 #: Multiply-adds from which the bfloat16 screen pays: in one search with torch loaded, and over
-#: a session's searches with torch still to import (1.4–4.2 s here, which the faster products
-#: must win back).
+#: a session's searches with torch still to import (its import time, which the faster products
+#: must win back). ``benchmarks/words.py`` sizes both; figures in the docs' performance page.
 _SCREEN_WORK = {True: 2**32, False: 2**38}
 #: Most query rows per screened chunk (a tile of their scores stays in cache); the chunk's
 #: bfloat16 scores also stay within ``chunk_elements``.
@@ -210,7 +210,7 @@ def _reduce_rows(
         rows = S[r : r + _RANK_ROWS]
         m = len(rows)
         np.greater(rows, gscore[r : r + m, None], out=flags[:m])
-        for i in range(m):  # a row at a time: count_nonzero(axis=1) sums bytes, 6x slower
+        for i in range(m):  # a row at a time: count_nonzero(axis=1) sums bytes, several times slower
             greater[r + i] = np.count_nonzero(flags[i])
         if best is not None:
             best[r : r + m] = rows.argmax(axis=1)
@@ -359,6 +359,8 @@ class Engine:
     ) -> Any:
         U = self._matrix()
         if method == "cosine":
+            if queries is None:
+                raise ValueError("method 'cosine' scores query vectors; pass queries")
             return self._mm(self._array(queries), Uc, 0, buffers)
         if method == "3cosadd":
             return self._mm(self._offset_queries(pos, neg), Uc, 0, buffers)
@@ -435,7 +437,12 @@ class Engine:
         progress
             A tqdm bar updated with the number of queries done, or ``None``.
         """
-        n_queries = len(queries) if queries is not None else len(pos)  # type: ignore[arg-type]
+        if queries is not None:
+            n_queries = len(queries)
+        elif pos is not None:
+            n_queries = len(pos)
+        else:
+            raise ValueError("search needs queries or pos")
         pos = np.zeros((n_queries, 0), np.int64) if pos is None else np.asarray(pos, np.int64)
         neg = np.zeros((n_queries, 0), np.int64) if neg is None else np.asarray(neg, np.int64)
         Uc = self._candidates(candidates)
@@ -462,14 +469,14 @@ class Engine:
                 method, Uc, pos[rows], neg[rows], None if queries is None else queries[rows], eps, buffers
             )
             local = np.arange(S.shape[0])
-            if probe is not None:
+            if probe is not None and probes is not None:
                 p = probe[rows]
                 ok = p >= 0
                 part = np.full(p.shape, np.nan, np.float32)
                 part[ok] = self._numpy(
                     S[self._array(local[:, None].repeat(p.shape[1], 1)[ok]), self._array(p[ok])]
                 )
-                probes[rows] = part  # type: ignore[index]
+                probes[rows] = part
             if exclude is not None and exclude.size:
                 r, c = masked_entries(exclude[rows])
                 S[self._array(r), self._array(c)] = -np.inf
@@ -484,10 +491,10 @@ class Engine:
                 val_t, idx_t = S.topk(k, dim=1)
                 idx, val = _best_first(self._numpy(idx_t), self._numpy(val_t))
                 greater = None if gscore is None else self._numpy((S > gscore[:, None]).sum(dim=1))
-            if gold is not None:
+            if greater is not None and ranks is not None:
                 r = greater + 1
                 r[~(has & np.isfinite(self._numpy(gscore)))] = 0
-                ranks[rows] = r  # type: ignore[index]
+                ranks[rows] = r
             out_idx[rows], out_val[rows] = idx, val
 
         def chunk(sl: slice, buffers: dict[int, Any]) -> None:
@@ -495,7 +502,11 @@ class Engine:
                 exact(sl, buffers)
             else:
                 ex = None if exclude is None else exclude[sl]
-                qv = queries[sl] if method == "cosine" else self._offset_queries(pos[sl], neg[sl])
+                qv = (
+                    queries[sl]
+                    if method == "cosine" and queries is not None
+                    else self._offset_queries(pos[sl], neg[sl])
+                )
                 out_idx[sl], out_val[sl], screened = screen.topk(qv, k, ex, limit, buffers)
                 if not screened.all():
                     exact(sl.start + np.flatnonzero(~screened), buffers)

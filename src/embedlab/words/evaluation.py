@@ -301,14 +301,14 @@ def evaluate_analogies(
         valid = np.isfinite(scores)
         predicted = np.where(valid, predicted, -1)
         correct = valid & (canon[np.maximum(predicted, 0)] == ie)
-        if res.probes is not None:
+        if res.probes is not None and probe is not None:
             # gensim looks at its top 5 only: past 5 other forms of the inputs, it keeps the 5th
             above = np.nan_to_num(res.probes, nan=-np.inf) > scores[:, None]
-            for r in np.flatnonzero(above.sum(axis=1) >= 5):
-                order = np.argsort(-np.nan_to_num(res.probes[r], nan=-np.inf), kind="stable")
-                fifth = int(probe[r, order[4]])  # type: ignore[index]
-                predicted[r] = fifth
-                correct[r] = canon[fifth] == ie[r]
+            for row in np.flatnonzero(above.sum(axis=1) >= 5):
+                order = np.argsort(-np.nan_to_num(res.probes[row], nan=-np.inf), kind="stable")
+                fifth = int(probe[row, order[4]])
+                predicted[row] = fifth
+                correct[row] = canon[fifth] == ie[row]
 
     return _analogy_result(
         wv,

@@ -127,16 +127,16 @@ class Screen:
         ex_rows, ex_cols = masked_entries(exclude)
         ex_tile = ex_cols // TILE
         qb = torch.from_numpy(np.ascontiguousarray(queries, dtype=np.float32)).to(torch.bfloat16)
-        for t in range(tiles):
-            torch.mm(qb, self.matrix[t * TILE : (t + 1) * TILE].T, out=scores[t])
-            tile = keys[t].numpy()
-            hit = ex_tile == t
-            tile[ex_rows[hit], ex_cols[hit] - t * TILE] = _LOWEST
-            if (t + 1) * TILE > limit:
-                tile[:, limit - t * TILE :] = _LOWEST
+        for i in range(tiles):
+            torch.mm(qb, self.matrix[i * TILE : (i + 1) * TILE].T, out=scores[i])
+            tile = keys[i].numpy()
+            hit = ex_tile == i
+            tile[ex_rows[hit], ex_cols[hit] - i * TILE] = _LOWEST
+            if (i + 1) * TILE > limit:
+                tile[:, limit - i * TILE :] = _LOWEST
             # The block maxima while the tile is in cache (torch's int16 max is the faster).
-            torch.amax(keys[t].view(n, g1, w1), dim=1, out=first[t])
-            torch.amax(first[t].view(n, g2, w2), dim=1, out=second[t])
+            torch.amax(keys[i].view(n, g1, w1), dim=1, out=first[i])
+            torch.amax(first[i].view(n, g2, w2), dim=1, out=second[i])
         # The k-th best block maximum is at most the k-th best score: k blocks hold a score at
         # least that high. Every true top-k score is screened at or above it less 2 * delta.
         blocks = second.numpy().transpose(1, 0, 2).reshape(n, -1)

@@ -45,8 +45,8 @@ def _collector_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector while the block runs.
 
     Building 100,000 result tuples otherwise sets off collections that traverse every
-    tracked object of the process (measured with gensim loaded: 133 ms against 60 ms for
-    10,000 lists of neighbours). The tuples hold only strings and floats, so no cycle is left
+    tracked object of the process, which can take longer than building the lists (see the
+    docs' performance page). The tuples hold only strings and floats, so no cycle is left
     behind.
     """
     enabled = gc.isenabled()
@@ -274,7 +274,8 @@ class WordVectors:
         left = self.indices([p[0] for p in pairs])
         right = self.indices([p[1] for p in pairs])
         U = self.engine.unit
-        return np.einsum("ij,ij->i", U[left], U[right])
+        cosines: np.ndarray = np.einsum("ij,ij->i", U[left], U[right])
+        return cosines
 
     def distance(self, word1: str, word2: str) -> float:
         """Cosine distance ``1 - similarity`` of two words (gensim's ``distance``)."""
@@ -301,7 +302,8 @@ class WordVectors:
     @staticmethod
     def _positions(idx: np.ndarray, cand: np.ndarray | int | None, where: np.ndarray | None) -> np.ndarray:
         if where is not None:
-            return where[idx]
+            positions: np.ndarray = where[idx]
+            return positions
         limit = cand if isinstance(cand, int) else None
         return idx if limit is None else np.where(idx < limit, idx, -1)
 
