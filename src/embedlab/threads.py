@@ -13,8 +13,9 @@ and restores the previous one afterwards. The count comes from :func:`num_thread
 
 Small steps get one thread: an operation of a few microseconds gains nothing from a second
 thread on an idle machine, and when another process keeps a core busy, threads that wait for
-each other at every operation's end run several times slower than one thread alone (a digits
-epoch: 0.13 s on one thread against 6 s on torch's default). Large steps use every core.
+each other at every operation's end run many times slower than one thread alone
+(``benchmarks/threads.py`` measures it; figures in the docs' performance page). Large steps
+use every core.
 
 **The shared pool.** numpy's sorts, partitions and element-wise passes run on one core;
 :func:`map_row_blocks` and :func:`on_threads` split rows over a pool of threads, one per CPU.
@@ -55,9 +56,11 @@ logger = logging.getLogger(__name__)
 #: The environment variable that overrides the thread policy.
 ENV_THREADS = "EMBEDLAB_NUM_THREADS"
 
-#: Multiply-adds in one step per torch thread: a step below twice this (about 50 ms on one core)
-#: runs on one thread. The seed study's steps (digits, the seed CNN or MLP) are 100x smaller; the
-#: seed CNN on 28x28 images in slices of 256 gets two threads, a ResNet every core.
+#: Multiply-adds in one step per torch thread: a step below twice this runs on one thread. It
+#: trades a second thread's speed-up on an idle machine against the many-fold slowdown of threads
+#: that wait for each other beside a busy process; ``benchmarks/threads.py`` sizes it. Steps on
+#: the 8x8 digits (the ``seed-cnn`` or an MLP) are 100x smaller; the ``seed-cnn`` on 28x28 images
+#: in slices of 256 gets two threads, a ResNet every core.
 WORK_PER_THREAD = 500_000_000
 
 T = TypeVar("T")

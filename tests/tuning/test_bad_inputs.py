@@ -81,6 +81,7 @@ CLI_CASES = {
     "top-negative": (BASE, ["--top", "-1"], ["--top"]),
     "name-escapes-storage": (changed(tune={"name": "../escaped"}), [], ["tune.name '../escaped'"]),
     "negative-seed": (changed(tune={"seed": -1}), [], ["seed", "got -1"]),
+    "metrics-in-search": (changed(metrics=["accuracy"]), [], ["metrics", "computes no metrics:"]),
 }
 
 
@@ -132,6 +133,28 @@ def test_api_refuses_before_any_trial(tmp_path, overrides, names):
         cwd=tmp_path,
         allowed=["out"],
     )
+
+
+@pytest.mark.parametrize(
+    ("metrics", "names"),
+    [
+        (["accuracy"], ["metrics:", "tune.metric and computes no metrics:"]),
+        ([{"name": "retrieval", "params": {"ks": {"choice": [[1], [5]]}}}], ["metrics:", "is not searched"]),
+    ],
+    ids=["listed", "searched"],
+)
+def test_api_refuses_metrics_as_run_does(tmp_path, metrics, names):
+    """``embedlab.tune`` refuses ``metrics:`` in a search with the message ``embedlab.run`` gives."""
+    config = changed(metrics=metrics)
+    tune_error = api_error(
+        lambda: embedlab.tune(config, storage_path=str(tmp_path / "out")),
+        ConfigError,
+        names,
+        cwd=tmp_path,
+        allowed=["out"],
+    )
+    run_error = api_error(lambda: embedlab.run(config, tmp_path / "run"), ConfigError, names, cwd=tmp_path)
+    assert str(tune_error).splitlines()[-1] in str(run_error)
 
 
 def test_api_unreachable_address(tmp_path):

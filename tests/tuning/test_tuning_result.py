@@ -9,7 +9,8 @@ from matplotlib.figure import Figure
 
 from embedlab.errors import ConfigError
 from embedlab.tuning.base import TrialRecord, describe_error, trial_status
-from embedlab.tuning.result import TuneResult
+from embedlab.tuning.result import TuneResult, best_value
+from embedlab.tuning.settings import TuneSettings
 
 
 def record(trial_id, units, scores, status="completed", error=None):
@@ -98,3 +99,35 @@ def test_status_and_errors():
     except RuntimeError as exc:
         assert describe_error(exc) == "ValueError: root cause"
     assert describe_error(None) is None
+
+
+class Retrains:
+    """The least a trainable needs for ``retrain_best``: it is called, runs, and has defaults."""
+
+    def __call__(self, params, report):
+        report({"epoch": 1, "loss": 1.0})
+
+    def run(self, params, epochs, report=None, *, evaluate_test=False, progress=False):
+        return {"loss": 1.0}
+
+    def default_params(self, names):
+        return dict.fromkeys(names)
+
+
+def test_of_search_takes_the_settings_and_writes_the_folder(result, tmp_path):
+    settings = TuneSettings(metric="loss", mode="min", baseline={"train.lr": 0.01})
+    folder = tmp_path / "search"
+    built = TuneResult.of_search(result.trials, settings, Retrains(), folder, wall_time_s=2.5)
+    assert (built.metric, built.mode, built.max_epochs, built.wall_time_s) == ("loss", "min", 10, 2.5)
+    assert built.baseline == {"train.lr": 0.01} and built.storage_path == folder
+    assert isinstance(built.trainable, Retrains)
+    assert {p.name for p in folder.iterdir()} == {"trials.csv", "history.csv", "summary.txt"}
+    settings = settings.model_copy(update={"max_epochs": 3})
+    bare = TuneResult.of_search(result.trials, settings, lambda params, report: None, folder, 1.0)
+    assert bare.trainable is None and bare.max_epochs == 3
+
+
+def test_best_value_skips_what_is_not_a_finite_number():
+    values = [0.2, math.nan, None, "x", 0.7, math.inf]
+    assert best_value(values, "max") == 0.7 and best_value(values, "min") == 0.2
+    assert math.isnan(best_value([math.nan], "max"))

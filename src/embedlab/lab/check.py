@@ -22,11 +22,12 @@ from embedlab.config import COMPONENT_KINDS, Component, ExperimentConfig, as_con
 from embedlab.errors import ConfigError, EmbedlabError
 from embedlab.lab.jobs import SearchStudy
 from embedlab.lab.scoring import metric_labels
-from embedlab.metrics.params import METRIC_INPUTS
+from embedlab.metrics.params import METRIC_INPUTS, declared_inputs
 from embedlab.params import Params, Problem, did_you_mean, section_problems, short_repr
 from embedlab.registry import get, plugins
 from embedlab.space import concrete, find_spaces
-from embedlab.tuning.api import metric_problem, train_problems, tunable_tasks
+from embedlab.tasks.base import Task
+from embedlab.tuning.api import metric_problem, search_problems, tunable_tasks
 from embedlab.tuning.settings import TuneSettings
 
 __all__ = ["check_config", "run_problems"]
@@ -68,7 +69,7 @@ def run_problems(data: dict[str, Any]) -> list[Problem]:
 @functools.cache
 def _structure(field: str) -> pydantic.TypeAdapter[Any]:
     """The shape of one config field, without the registry checks of :class:`ExperimentConfig`."""
-    return pydantic.TypeAdapter(ExperimentConfig.model_fields[field].annotation)
+    return pydantic.TypeAdapter(ExperimentConfig.model_fields[field].rebuild_annotation())
 
 
 def _declares_search(block: dict[str, Any]) -> tuple[bool | None, list[Problem]]:
@@ -94,18 +95,7 @@ def _job_problems(block: dict[str, Any]) -> list[Problem]:
         return []  # the config's own validation reports it
     search, problems = _declares_search(block)
     if search:
-        if block.get("metrics"):
-            searched, _ = _declares_search({"metrics": block["metrics"]})
-            problems.append(
-                (("metrics",), "a metric is not searched; give each of its params one value")
-                if searched
-                else (
-                    ("metrics",),
-                    "a search scores its trials by tune.metric and computes no metrics:; remove them, "
-                    "and list them in a run of the best config",
-                )
-            )
-        problems += train_problems(block)
+        problems += search_problems(block)
         problems += _block_problems(SearchStudy, block, "study")
         tune_problems = _block_problems(TuneSettings, block, "tune")
         return problems + (tune_problems or _metric_problems(task, block.get("tune", {})))
@@ -133,7 +123,8 @@ def _metrics_problems(task: str, metrics: Any) -> list[Problem]:
         components = [Component.model_validate(m) for m in metrics or []]
     except pydantic.ValidationError:
         return []  # the config's own validation reports it
-    offered = get("task", task).load_factory().metric_inputs
+    factory = get("task", task).load_factory()
+    offered = factory.metric_inputs if isinstance(factory, type) and issubclass(factory, Task) else ()
     offers = (
         f"produces {'; '.join(f'{k!r}, {METRIC_INPUTS[k]}' for k in offered)}"
         if offered
@@ -143,7 +134,7 @@ def _metrics_problems(task: str, metrics: Any) -> list[Problem]:
     for index, component in enumerate(components):
         name = component.name
         try:
-            inputs = getattr(get("metric", str(name)).params, "inputs", None)
+            inputs = declared_inputs(get("metric", str(name)).params)
         except EmbedlabError:
             continue  # an unknown metric: the config's own validation reports it
         if inputs not in METRIC_INPUTS:

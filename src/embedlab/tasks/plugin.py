@@ -21,17 +21,17 @@ def embedlab_register_tasks(register: Register) -> None:
         "metric-learning",
         MetricLearningTask,
         params=blocks_model(MetricLearningTask),
-        summary="Study 2: learn an embedding (loss, miner, network); retrieval metrics and embedding maps",
+        summary="metric learning: train an embedding network with a loss and a miner; retrieval metrics, embedding maps",
     )
     register(
         "classification",
         ClassificationTask,
         params=blocks_model(ClassificationTask),
-        summary="Study 3: train a classifier; per-split metrics, ROC, confusion, recall bars",
+        summary="classification: train a classifier; per-split metrics, ROC curves, confusion matrices, recall bars",
     )
     register(
         "words",
         WordsTask,
         params=blocks_model(WordsTask),
-        summary="Study 1: word vectors: neighbours, analogies, arrows, diagnosis, benchmarks (not tunable)",
+        summary="word-vector exploration: neighbours, analogies, arrows, diagnosis, benchmark scores (not tunable)",
     )

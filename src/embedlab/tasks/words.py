@@ -1,7 +1,13 @@
-"""Task ``words`` (Study 1): explore a word-vector ``backend``: neighbours, analogies, arrows, benchmarks.
+"""Task ``words``: explore a word-vector ``backend``: neighbours, analogies, arrows, benchmarks.
 
 The ``backend`` is a word-vector backend (``gensim``, ``sbert``, ...); ``study:`` names the
 words to explore. The task trains nothing, so it has no ``train:`` block and cannot be tuned.
+
+**Resume.** The task writes one section, which a resumed run skips once it is finished; an
+unfinished one runs again from the start. Nothing trained is lost: the backend only loads
+vectors, and the ``gensim`` backend's ``source: default`` vectors, the one set it trains, are
+trained once and cached, written atomically, in embedlab's cache folder
+(:func:`~embedlab.words.training.default_vectors`), so the rerun loads them.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ __all__ = ["WordsStudy", "WordsTask"]
 
 
 class WordsStudy(Params):
-    """``study:`` options of a word-vector run (Study 1). Words missing from the vocabulary are skipped."""
+    """``study:`` options of a word-vector run. Words missing from the vocabulary are skipped."""
 
     neighbors: list[str] = Field(
         ["italy", "mother", "breaking", "hardy"], description="Words whose neighbours to list."

@@ -7,7 +7,9 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from embedlab.config import ExperimentConfig, as_config
+import pydantic
+
+from embedlab.config import Component, ExperimentConfig, as_config
 from embedlab.errors import ConfigError, EmbedlabError
 from embedlab.params import Problem, did_you_mean, section_problems, short_repr, validate_section
 from embedlab.registry import create, get, plugins
@@ -26,6 +28,7 @@ __all__ = [
     "metric_problem",
     "prepare",
     "resolve_settings",
+    "search_problems",
     "train_problems",
     "tunable_tasks",
     "tune",
@@ -79,6 +82,40 @@ def train_problems(data: dict[str, Any]) -> list[Problem]:
     if not isinstance(train, dict):
         return []
     return section_problems(get("task", task).params, {"train": concrete(train)}, ())
+
+
+def search_problems(data: dict[str, Any]) -> list[Problem]:
+    """Check a raw config that runs a search: :func:`train_problems`, and its ``metrics:``.
+
+    A search scores its trials by ``tune.metric`` and computes no ``metrics:``, so any entry
+    there is a problem. :func:`embedlab.tune` runs this when it loads the config, and
+    :func:`embedlab.run` for each experiment that searches.
+
+    Returns
+    -------
+    list of Problem
+        ``(key path, message)`` pairs.
+    """
+    problems: list[Problem] = []
+    metrics = data.get("metrics")
+    if metrics:
+        try:
+            components = [Component.model_validate(m) for m in metrics]
+            searched = bool(find_spaces(ExperimentConfig.model_construct(metrics=components)))
+        except pydantic.ValidationError:
+            searched = False  # the config's own validation reports it
+        except ConfigError:
+            searched = True  # a malformed spec is still a spec
+        problems.append(
+            (("metrics",), "a metric is not searched; give each of its params one value")
+            if searched
+            else (
+                ("metrics",),
+                "a search scores its trials by tune.metric and computes no metrics:; remove them, "
+                "and list them in a run of the best config",
+            )
+        )
+    return problems + train_problems(data)
 
 
 def metric_problem(task: str | None, metric: str) -> str | None:
@@ -249,7 +286,7 @@ def tune(config_or_path: ExperimentConfig | dict[str, Any] | str | Path, **overr
         unreachable cluster address, or resources no node of the cluster has, all before any
         trial starts.
     """
-    config_or_path = as_config(config_or_path, check=train_problems)  # every problem of the file at once
+    config_or_path = as_config(config_or_path, check=search_problems)  # every problem of the file at once
     config, settings, space, trainable = prepare(config_or_path, **overrides)
     if config.tuner is None:
         tuner = create("tuner", "ray")

@@ -20,7 +20,7 @@ import math
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeGuard
 
 if TYPE_CHECKING:
     from embedlab.space import SearchSpace
@@ -34,6 +34,7 @@ __all__ = [
     "Tuner",
     "describe_error",
     "describe_value",
+    "is_retrainable",
     "trial_status",
 ]
 
@@ -70,6 +71,11 @@ class Retrainable(Trainable, Protocol):
 
     def default_params(self, names: list[str]) -> dict[str, Any]:
         """The value each searched parameter takes when its spec is removed."""
+
+
+def is_retrainable(trainable: Trainable) -> TypeGuard[Retrainable]:
+    """Whether ``trainable`` can also retrain a configuration (a task's trainable can; a bare function cannot)."""
+    return callable(getattr(trainable, "run", None)) and callable(getattr(trainable, "default_params", None))
 
 
 class Tuner(Protocol):

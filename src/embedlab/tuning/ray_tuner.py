@@ -15,7 +15,7 @@ import os
 import socket
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ray
 from ray import tune
@@ -25,6 +25,9 @@ from embedlab.space import Grid, SearchSpace, grid_points, to_ray
 from embedlab.tuning.base import Trainable, TrialRecord, describe_error, trial_status
 from embedlab.tuning.result import TuneResult
 from embedlab.tuning.settings import RayTunerParams, TuneSettings, split_address
+
+if TYPE_CHECKING:
+    from ray.tune.schedulers import TrialScheduler
 
 __all__ = ["RayTuner", "RayTunerParams", "ensure_runtime", "probe_address"]
 
@@ -117,10 +120,16 @@ def probe_address(address: str, source: str = "tune.address / --address") -> Non
         ) from None
 
 
-def ensure_runtime(address: str | None, num_cpus: int | None = None, num_gpus: float | None = None) -> None:
+def ensure_runtime(
+    address: str | None,
+    num_cpus: int | None = None,
+    num_gpus: int | None = None,
+    source: str = "tune.address / --address",
+) -> None:
     """Join the Ray cluster at ``address`` (or ``RAY_ADDRESS``), or start a local runtime.
 
     A runtime already started in this process is reused when it is the one asked for.
+    ``source`` names where ``address`` came from, in messages.
     Before joining, the address is checked with a TCP connection (:func:`probe_address`), so
     an unreachable cluster fails in seconds rather than after ``ray.init``'s minutes of retries.
 
@@ -129,7 +138,7 @@ def ensure_runtime(address: str | None, num_cpus: int | None = None, num_gpus: f
     ConfigError
         If the cluster cannot be reached, or this process is already connected elsewhere.
     """
-    source = "tune.address / --address" if address else "the RAY_ADDRESS environment variable"
+    source = source if address else "the RAY_ADDRESS environment variable"
     address = address or os.environ.get("RAY_ADDRESS") or None
     if address and not (ray.is_initialized() and address in {"auto", "local"}):
         probe_address(address, source)
@@ -163,7 +172,8 @@ def check_resources(resources: dict[str, float]) -> None:
     ConfigError
         Naming what was asked and the largest node.
     """
-    nodes = [node.get("Resources", {}) for node in ray.nodes() if node.get("Alive")]
+    live = ray.nodes()  # type: ignore[no-untyped-call]  # Ray leaves nodes() unannotated
+    nodes = [node.get("Resources", {}) for node in live if node.get("Alive")]
     wanted = {"CPU": resources.get("cpu", 0.0), "GPU": resources.get("gpu", 0.0)}
     if any(all(node.get(k, 0.0) >= v for k, v in wanted.items()) for node in nodes):
         return
@@ -223,32 +233,35 @@ class _Progress(tune.Callback):
         if self._bar.n >= self.total:
             self._bar.close()
 
-    def on_trial_result(self, iteration: int, trials: list, trial: Any, result: dict, **info: Any) -> None:
+    def on_trial_result(
+        self, iteration: int, trials: list[Any], trial: Any, result: dict[str, Any], **info: Any
+    ) -> None:
         value = result.get(self.metric)
         if isinstance(value, int | float) and math.isfinite(value):
             better = value > self.best if self.mode == "max" else value < self.best
             if math.isnan(self.best) or better:
                 self.best = float(value)
 
-    def on_trial_complete(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
+    def on_trial_complete(self, iteration: int, trials: list[Any], trial: Any, **info: Any) -> None:
         self._tick("done")
 
-    def on_trial_error(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
+    def on_trial_error(self, iteration: int, trials: list[Any], trial: Any, **info: Any) -> None:
         self._tick("failed")
 
 
-def _scheduler(settings: TuneSettings) -> Any:
-    from ray.tune.schedulers import ASHAScheduler, FIFOScheduler, HyperBandScheduler
+def _scheduler(settings: TuneSettings) -> TrialScheduler | None:
+    """The settings' early-stopping scheduler; ``None`` for ``fifo``, Ray's default."""
+    from ray.tune.schedulers import ASHAScheduler, HyperBandScheduler
 
     if settings.scheduler == "asha":
         return ASHAScheduler(
-            max_t=settings.max_epochs,
+            max_t=settings.epoch_limit(),
             grace_period=settings.grace_period,
             reduction_factor=settings.reduction_factor,
         )
     if settings.scheduler == "hyperband":
-        return HyperBandScheduler(max_t=settings.max_epochs, reduction_factor=settings.reduction_factor)
-    return FIFOScheduler()
+        return HyperBandScheduler(max_t=settings.epoch_limit(), reduction_factor=settings.reduction_factor)
+    return None
 
 
 def _searcher(settings: TuneSettings, space: SearchSpace, seed: int) -> Any:
@@ -317,7 +330,7 @@ class RayTuner:
     """
 
     def __init__(
-        self, num_cpus: int | None = None, num_gpus: float | None = None, progress: bool = False
+        self, num_cpus: int | None = None, num_gpus: int | None = None, progress: bool = False
     ) -> None:
         self.num_cpus = num_cpus
         self.num_gpus = num_gpus
@@ -333,7 +346,7 @@ class RayTuner:
             every node, an unreachable cluster), before any trial starts.
         """
         s = TuneSettings.model_validate(settings)
-        max_epochs = s.max_epochs or 10
+        max_epochs = s.epoch_limit()
         storage = str(Path(s.storage_path or Path("runs") / "tune").expanduser().resolve())
         seed = s.seed if s.seed is not None else getattr(getattr(trainable, "config", None), "seed", 0)
         grid = s.searcher == "grid"
@@ -341,13 +354,18 @@ class RayTuner:
         searcher = _searcher(s, space, seed)
         ensure_runtime(s.address, self.num_cpus, self.num_gpus)
         resources = {"cpu": s.resources.cpu, "gpu": s.resources.gpu}
+        train = getattr(getattr(trainable, "config", None), "train", None) or {}
+        if int(train.get("workers", 1)) > 1:
+            # each trial only drives a Ray Train run, whose workers reserve train.resources_per_worker;
+            # one byte of memory, as Ray refuses a trial that asks for nothing
+            resources = {"cpu": 0.0, "gpu": 0.0, "memory": 1.0}
         check_resources(resources)
         trial_fn = tune.with_resources(tune.with_parameters(_run_trial, experiment=trainable), resources)
         total = s.trial_count()  # Ray runs the grid (grid specs, or every spec with searcher grid) per sample
         for path, domain in space.items():
             if grid or isinstance(domain, Grid):
                 total *= len(grid_points(domain, path))
-        callbacks = [_Progress(total, s.metric, s.mode)] if self.progress else []
+        callbacks: list[tune.Callback] = [_Progress(total, s.metric, s.mode)] if self.progress else []
         run_config = tune.RunConfig(
             name=s.name,
             storage_path=storage,
@@ -381,15 +399,4 @@ class RayTuner:
             grid_result = tuner.fit()  # Ray prints a header box even at verbose=0
         wall = time.perf_counter() - start
         trials = [_record(grid_result[i], space, max_epochs) for i in range(len(grid_result))]
-        result = TuneResult(
-            trials,
-            metric=s.metric,
-            mode=s.mode,
-            max_epochs=max_epochs,
-            storage_path=experiment,
-            trainable=trainable if hasattr(trainable, "run") else None,  # type: ignore[arg-type]
-            baseline=s.baseline,
-            wall_time_s=wall,
-        )
-        result.save(experiment)
-        return result
+        return TuneResult.of_search(trials, s, trainable, experiment, wall)

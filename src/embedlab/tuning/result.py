@@ -10,17 +10,19 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from embedlab.errors import ConfigError
-from embedlab.tuning.base import TrialRecord, describe_value
+from embedlab.tuning.base import TrialRecord, describe_value, is_retrainable
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from embedlab.tuning.base import Retrainable
+    from embedlab.tuning.base import Retrainable, Trainable
+    from embedlab.tuning.settings import TuneSettings
 
-__all__ = ["RetrainReport", "TuneResult"]
+__all__ = ["RetrainReport", "TuneResult", "best_value"]
 
 
-def _best(values: list[float], mode: str) -> float:
+def best_value(values: list[Any], mode: str) -> float:
+    """The largest (``mode="max"``) or smallest finite number in ``values``; NaN when there is none."""
     finite = [v for v in values if isinstance(v, int | float) and math.isfinite(v)]
     if not finite:
         return math.nan
@@ -69,6 +71,43 @@ class TuneResult:
         self.baseline = dict(baseline or {})
         self.wall_time_s = wall_time_s
 
+    @classmethod
+    def of_search(
+        cls,
+        trials: list[TrialRecord],
+        settings: TuneSettings,
+        trainable: Trainable,
+        folder: str | Path,
+        wall_time_s: float,
+    ) -> TuneResult:
+        """What a tuner returns: the result of a finished search, also written into ``folder``.
+
+        Parameters
+        ----------
+        trials
+            One record per trial, failed ones included.
+        settings
+            The search's settings: they give the metric, mode, epoch limit and baseline.
+        trainable
+            The trainable searched; kept for :meth:`retrain_best` when it can retrain.
+        folder
+            The search's folder, where :meth:`save` writes the tables and the summary.
+        wall_time_s
+            Wall time of the whole search.
+        """
+        result = cls(
+            trials,
+            metric=settings.metric,
+            mode=settings.mode,
+            max_epochs=settings.epoch_limit(),
+            storage_path=folder,
+            trainable=trainable if is_retrainable(trainable) else None,
+            baseline=settings.baseline,
+            wall_time_s=wall_time_s,
+        )
+        result.save(folder)
+        return result
+
     def score(self, trial: TrialRecord) -> float:
         """A trial's best value of the metric over its epochs.
 
@@ -77,7 +116,7 @@ class TuneResult:
         """
         if trial.status == "failed":
             return math.nan
-        return _best([row.get(self.metric, math.nan) for row in trial.history], self.mode)
+        return best_value([row.get(self.metric, math.nan) for row in trial.history], self.mode)
 
     @property
     def param_names(self) -> list[str]:

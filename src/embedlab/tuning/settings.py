@@ -9,7 +9,7 @@ from pydantic import ConfigDict, Field, field_validator, model_validator
 from embedlab.errors import ConfigError
 from embedlab.params import Params
 
-__all__ = ["RayTunerParams", "Resources", "TuneSettings", "split_address"]
+__all__ = ["RayTunerParams", "Resources", "TuneSettings", "address_form", "split_address"]
 
 
 def split_address(address: str) -> tuple[str, int] | None:
@@ -33,6 +33,19 @@ def split_address(address: str) -> tuple[str, int] | None:
     if not port.isdigit() or not 0 < int(port) < 65536:
         raise ConfigError(f"Ray address {address!r} has port {port!r}, not a number in 1..65535; {hint}")
     return host, int(port)
+
+
+def address_form(address: str | None) -> str | None:
+    """Validator of a settings model's Ray ``address`` field: ``None``, or one :func:`split_address` accepts.
+
+    Raises
+    ------
+    ConfigError
+        Naming the address when it is malformed.
+    """
+    if address is not None:
+        split_address(address)
+    return address
 
 
 class Resources(Params):
@@ -113,12 +126,11 @@ class TuneSettings(Params):
             )
         return name
 
-    @field_validator("address")
-    @classmethod
-    def _address_form(cls, address: str | None) -> str | None:
-        if address is not None:
-            split_address(address)
-        return address
+    _address_form = field_validator("address")(address_form)
+
+    def epoch_limit(self) -> int:
+        """``max_epochs`` with its default filled in (:func:`embedlab.tune` fills it from ``train.epochs``)."""
+        return self.max_epochs or 10
 
     def trial_count(self) -> int:
         """``num_samples`` with its default filled in."""
@@ -133,7 +145,7 @@ class RayTunerParams(Params):
     num_cpus: int | None = Field(
         None, ge=1, description="CPUs of a local runtime the tuner starts; None: all. Unused on a cluster."
     )
-    num_gpus: float | None = Field(
+    num_gpus: int | None = Field(
         None, ge=0, description="GPUs of a local runtime the tuner starts; None: all. Unused on a cluster."
     )
     progress: bool = Field(False, description="Show a tqdm bar over trials.")

@@ -5,44 +5,69 @@ Heavy imports (gensim, numpy work) happen inside the commands, so ``embedlab --h
 
 from __future__ import annotations
 
+import functools
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Literal
 
 import click
 
 from embedlab.words.loading import FORMATS
 
+if TYPE_CHECKING:
+    from embedlab.words import WordVectors
+
 __all__ = ["words"]
 
 
-def _vectors_options(fn: Any) -> Any:
-    fn = click.option(
-        "--vectors",
-        "-v",
-        default="default",
-        show_default=True,
-        help="A vectors file, a gensim-downloader name, or 'default' (the embedded vectors).",
-    )(fn)
-    fn = click.option("--trusted", is_flag=True, help="Allow pickle-based files (.kv, .model).")(fn)
-    fn = click.option("--no-download", is_flag=True, help="Never download downloader names.")(fn)
-    fn = click.option("--device", default="auto", show_default=True, help="'auto', 'cpu' or 'cuda[:N]'.")(fn)
-    fn = click.option(
-        "--format",
-        "vectors_format",
-        type=click.Choice(["auto", *FORMATS]),
-        default="auto",
-        show_default=True,
-        help="The vectors file's format; 'auto' detects it from the suffix and the first bytes.",
-    )(fn)
-    return fn
+def _vector_options(command: Callable[..., None]) -> Callable[..., None]:
+    """Give a ``words`` command the options that choose and load the vectors, and the loaded vectors.
 
+    Adds ``--vectors``, ``--trusted``, ``--no-download``, ``--device`` and ``--format``; the
+    command receives the :class:`~embedlab.words.WordVectors` they name as its ``wv`` argument.
+    """
 
-def _load(vectors: str, trusted: bool, no_download: bool, device: str, vectors_format: str) -> Any:
-    from embedlab.words import WordVectors
+    @functools.wraps(command)
+    def load_then_run(
+        *args: Any,
+        vectors: str,
+        trusted: bool,
+        no_download: bool,
+        device: str,
+        vectors_format: str,
+        **kwargs: Any,
+    ) -> None:
+        from embedlab.words import WordVectors
 
-    return WordVectors.load(
-        vectors, trusted=trusted, download=not no_download, device=device, format=vectors_format
+        wv = WordVectors.load(
+            vectors, trusted=trusted, download=not no_download, device=device, format=vectors_format
+        )
+        command(*args, wv=wv, **kwargs)
+
+    options = (
+        click.option(
+            "--vectors",
+            "-v",
+            default="default",
+            show_default=True,
+            help="A vectors file, a gensim-downloader name, or 'default' (the embedded vectors).",
+        ),
+        click.option("--trusted", is_flag=True, help="Allow pickle-based files (.kv, .model)."),
+        click.option("--no-download", is_flag=True, help="Never download downloader names."),
+        click.option("--device", default="auto", show_default=True, help="'auto', 'cpu' or 'cuda[:N]'."),
+        click.option(
+            "--format",
+            "vectors_format",
+            type=click.Choice(["auto", *FORMATS]),
+            default="auto",
+            show_default=True,
+            help="The vectors file's format; 'auto' detects it from the suffix and the first bytes.",
+        ),
     )
+    decorated: Callable[..., None] = load_then_run
+    for option in options:  # applied in this order, click lists them in the reverse one
+        decorated = option(decorated)
+    return decorated
 
 
 def _scored(rows: list[tuple[str, float]]) -> str:
@@ -51,7 +76,7 @@ def _scored(rows: list[tuple[str, float]]) -> str:
 
 @click.group("words")
 def words() -> None:
-    """Word vectors: neighbours, analogies, evaluation, diagnosis, plots (Study 1)."""
+    """Word vectors: neighbours, analogies, evaluation, diagnosis, plots."""
 
 
 @words.command("neighbors")
@@ -59,20 +84,15 @@ def words() -> None:
 @click.option("--topn", "-k", default=10, show_default=True, type=click.IntRange(1))
 @click.option("--restrict-vocab", type=click.IntRange(1), help="Search only the first N words.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@_vectors_options
+@_vector_options
 def neighbors_command(
     query: tuple[str, ...],
     topn: int,
     restrict_vocab: int | None,
     as_json: bool,
-    vectors: str,
-    trusted: bool,
-    no_download: bool,
-    device: str,
-    vectors_format: str,
+    wv: WordVectors,
 ) -> None:
     """Nearest neighbours of each QUERY word, in one batched call."""
-    wv = _load(vectors, trusted, no_download, device, vectors_format)
     result = wv.neighbors(list(query), topn=topn, restrict_vocab=restrict_vocab)
     if as_json:
         click.echo(json.dumps(dict(zip(query, result, strict=True)), indent=2))
@@ -86,24 +106,19 @@ def neighbors_command(
 @click.option("--negative", "-n", multiple=True, help="A word to subtract (repeatable).")
 @click.option("--method", "-m", type=click.Choice(["3cosadd", "3cosmul", "pairdistance"]), default="3cosadd")
 @click.option("--topn", "-k", default=10, show_default=True, type=click.IntRange(1))
-@click.option("--both", is_flag=True, help="Show the seed's two formulations (needs 2 positive, 1 negative).")
-@_vectors_options
+@click.option("--both", is_flag=True, help="Show both formulations, w1 + w2 - w3 and w1 + w3 - w2 (needs 2 positive, 1 negative).")
+@_vector_options
 def analogy_command(
     positive: tuple[str, ...],
     negative: tuple[str, ...],
     method: str,
     topn: int,
     both: bool,
-    vectors: str,
-    trusted: bool,
-    no_download: bool,
-    device: str,
-    vectors_format: str,
+    wv: WordVectors,
 ) -> None:
     """Words nearest POSITIVE minus --negative: ``analogy woman king -n man`` gives queen."""
     from embedlab.errors import InputError
 
-    wv = _load(vectors, trusted, no_download, device, vectors_format)
     if both:
         if len(positive) != 2 or len(negative) != 1:
             raise InputError("--both needs exactly two positive words and one --negative word")
@@ -121,7 +136,7 @@ def analogy_command(
 @click.option("--case-sensitive", is_flag=True, help="gensim's case_insensitive=False.")
 @click.option("--dummy4unknown", is_flag=True, help="Count questions with unknown words as wrong.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@_vectors_options
+@_vector_options
 def evaluate_command(
     analogy_files: tuple[str, ...],
     similarity_files: tuple[str, ...],
@@ -130,14 +145,9 @@ def evaluate_command(
     case_sensitive: bool,
     dummy4unknown: bool,
     as_json: bool,
-    vectors: str,
-    trusted: bool,
-    no_download: bool,
-    device: str,
-    vectors_format: str,
+    wv: WordVectors,
 ) -> None:
     """Analogy accuracy (Google set) and similarity correlations (WordSim353, SimLex-999)."""
-    wv = _load(vectors, trusted, no_download, device, vectors_format)
     if not analogy_files and not similarity_files:
         analogy_files, similarity_files = ("questions-words",), ("wordsim353", "simlex999")
     protocol = {
@@ -168,7 +178,7 @@ def evaluate_command(
 @click.option("--method", "-m", type=click.Choice(["3cosadd", "3cosmul", "pairdistance"]), default="3cosadd")
 @click.option("--topn", "-k", default=10, show_default=True, type=click.IntRange(1))
 @click.option("--figure", "-o", type=click.Path(dir_okay=False), help="Write the figure here (.png, .pdf).")
-@_vectors_options
+@_vector_options
 def diagnose_command(
     a: str,
     b: str,
@@ -177,14 +187,9 @@ def diagnose_command(
     method: str,
     topn: int,
     figure: str | None,
-    vectors: str,
-    trusted: bool,
-    no_download: bool,
-    device: str,
-    vectors_format: str,
+    wv: WordVectors,
 ) -> None:
     """Why A : B :: C : ? misses --expected (``diagnose old young cow -e calf -e veal``)."""
-    wv = _load(vectors, trusted, no_download, device, vectors_format)
     diag = wv.diagnose_analogy(a, b, c, list(expected), topn=topn, method=method)
     click.echo(diag.summary())
     if figure:
@@ -208,25 +213,20 @@ def _pair(text: str) -> tuple[str, str]:
 @click.option("--group", "-g", "groups", multiple=True, help="A group name=w1,w2,... (repeatable).")
 @click.option("--projection", type=click.Choice(["pca", "tsne"]), default="pca", show_default=True)
 @click.option("--out", "-o", required=True, type=click.Path(dir_okay=False), help="Figure file (.png, .pdf).")
-@_vectors_options
+@_vector_options
 def plot_command(
     extra: tuple[str, ...],
     pairs: tuple[str, ...],
     groups: tuple[str, ...],
-    projection: str,
+    projection: Literal["pca", "tsne"],  # click.Choice admits only these
     out: str,
-    vectors: str,
-    trusted: bool,
-    no_download: bool,
-    device: str,
-    vectors_format: str,
+    wv: WordVectors,
 ) -> None:
     """Plot words in 2-D: groups (--group), arrows (--pair), or just the EXTRA words."""
     from embedlab.errors import InputError
     from embedlab.io import save_figure
     from embedlab.plots import words as wplots
 
-    wv = _load(vectors, trusted, no_download, device, vectors_format)
     if groups:
         parsed = {}
         for g in groups:
@@ -234,9 +234,9 @@ def plot_command(
             if not sep or not members:
                 raise InputError(f"a group is written name=w1,w2,...; got {g!r}")
             parsed[name] = [w for w in members.split(",") if w]
-        fig = wplots.plot_groups(wv, parsed, method=projection)  # type: ignore[arg-type]
+        fig = wplots.plot_groups(wv, parsed, method=projection)
     elif pairs and not extra:
-        fig = wplots.plot_arrows(wv, [_pair(p) for p in pairs], method=projection)  # type: ignore[arg-type]
+        fig = wplots.plot_arrows(wv, [_pair(p) for p in pairs], method=projection)
     else:
-        fig = wplots.plot_words(wv, list(extra), pairs=[_pair(p) for p in pairs], method=projection)  # type: ignore[arg-type]
+        fig = wplots.plot_words(wv, list(extra), pairs=[_pair(p) for p in pairs], method=projection)
     click.echo(f"figure: {save_figure(fig, out)}")

@@ -23,7 +23,7 @@ from embedlab.space import (
     grid_points,
 )
 from embedlab.tuning.base import Trainable, TrialRecord, describe_error, trial_status
-from embedlab.tuning.result import TuneResult
+from embedlab.tuning.result import TuneResult, best_value
 from embedlab.tuning.settings import TuneSettings
 
 __all__ = ["OptunaTuner"]
@@ -81,13 +81,6 @@ def _pruner(settings: TuneSettings, max_epochs: int) -> optuna.pruners.BasePrune
     return optuna.pruners.NopPruner()
 
 
-def _best(values: list[float], mode: str) -> float:
-    finite = [v for v in values if math.isfinite(v)]
-    if not finite:
-        return math.nan
-    return max(finite) if mode == "max" else min(finite)
-
-
 class OptunaTuner:
     """Runs a search with Optuna in this process; see :class:`embedlab.tuning.base.Tuner`.
 
@@ -117,7 +110,7 @@ class OptunaTuner:
             )
         if s.resources.gpu:
             raise ConfigError("the optuna tuner does not reserve GPUs per trial; drop tune.resources.gpu")
-        max_epochs = s.max_epochs or 10
+        max_epochs = s.epoch_limit()
         seed = s.seed if s.seed is not None else getattr(getattr(trainable, "config", None), "seed", 0)
         sampler = _sampler(s, space, seed)
         n_trials = s.trial_count()
@@ -174,7 +167,7 @@ class OptunaTuner:
             values = [float(row[s.metric]) for row in history if s.metric in row]
             if not values:
                 raise ConfigError(f"the trainable never reported metric {s.metric!r}")
-            return _best(values, s.mode)
+            return best_value(values, s.mode)
 
         wall = time.perf_counter()
         study.optimize(
@@ -185,17 +178,7 @@ class OptunaTuner:
         )
         wall = time.perf_counter() - wall
         records = [self._record(t, space, max_epochs) for t in study.trials]
-        result = TuneResult(
-            records,
-            metric=s.metric,
-            mode=s.mode,
-            max_epochs=max_epochs,
-            storage_path=folder,
-            trainable=trainable if hasattr(trainable, "run") else None,  # type: ignore[arg-type]
-            baseline=s.baseline,
-            wall_time_s=wall,
-        )
-        result.save(folder)
+        result = TuneResult.of_search(records, s, trainable, folder, wall)
         write_json(folder / "study.json", {"study_name": s.name, "storage": storage, "trials": len(records)})
         return result
 
