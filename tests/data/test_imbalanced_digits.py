@@ -1,4 +1,4 @@
-"""imbalanced-digits keeps the seed's class proportions in every split; dermamnist reads a local .npz."""
+"""imbalanced-digits keeps DermaMNIST's class proportions in every split, and says it stands in for it."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 
 import embedlab
 from embedlab import ConfigError, InputError
-from embedlab.data.imbalanced import SEED_SUPPORTS, load_dermamnist, load_imbalanced_digits
+from embedlab.data.imbalanced import SEED_SUPPORTS, load_imbalanced_digits
 
 
 def test_registered_and_proportions_follow_the_seed():
@@ -24,6 +24,7 @@ def test_registered_and_proportions_follow_the_seed():
         assert counts[5] / counts.sum() == pytest.approx(0.67, abs=0.01)
     X = ds["train"].X
     assert X.dtype == np.float32 and 0 <= X.min() and X.max() <= 1
+    assert ds.source.startswith("embedded stand-in for DermaMNIST")
 
 
 def test_seeded_and_configurable():
@@ -36,27 +37,3 @@ def test_seeded_and_configurable():
         load_imbalanced_digits(supports=(1, 1000))
     with pytest.raises(ConfigError, match="positive"):
         embedlab.create("dataset", "imbalanced-digits", supports=(0, 3))
-
-
-def test_dermamnist_reads_a_local_npz(tmp_path):
-    rng = np.random.default_rng(0)
-    arrays = {}
-    for split, n in (("train", 12), ("val", 4), ("test", 5)):
-        arrays[f"{split}_images"] = rng.integers(0, 256, (n, 28, 28, 3), dtype=np.uint8)
-        arrays[f"{split}_labels"] = rng.integers(0, 7, (n, 1))
-    path = tmp_path / "dermamnist.npz"
-    np.savez(path, **arrays)
-    ds = embedlab.create("dataset", "dermamnist", path=str(path))
-    assert ds.num_classes == 7 and ds.input_shape == (3, 28, 28)
-    assert len(ds["val"]) == 4
-    np.testing.assert_array_equal(ds["test"].y, arrays["test_labels"].ravel())
-    assert ds["train"].X[0, 2, 5, 7] == pytest.approx(arrays["train_images"][0, 5, 7, 2] / 255)
-    assert load_dermamnist(path, flatten=True).input_shape == (3 * 28 * 28,)
-
-
-def test_dermamnist_bad_files(tmp_path):
-    with pytest.raises(InputError, match="does not exist.*MedMNIST"):
-        load_dermamnist(tmp_path / "missing.npz")
-    np.savez(tmp_path / "other.npz", x=np.zeros(3))
-    with pytest.raises(InputError, match="not a MedMNIST file"):
-        load_dermamnist(tmp_path / "other.npz")

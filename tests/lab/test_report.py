@@ -92,3 +92,46 @@ def test_resume_picks_the_newest_run_of_exactly_this_name(tmp_path):
     (tmp_path / "exp-20280101-000000").mkdir()  # no config.json: never started
     assert RunDirectory.latest(tmp_path, "exp").path.name == "exp-20260101-000000-10"
     assert RunDirectory.latest(tmp_path, "exp-b").path.name == "exp-b-20270101-000000"
+
+
+def test_each_section_opens_with_its_dataset_in_words(tmp_path):
+    import embedlab
+
+    run = RunDirectory(tmp_path / "run")
+    run.log_metrics("study", {"accuracy": 0.9})
+    description = run.describe_dataset("study", embedlab.create("dataset", "imbalanced-digits"))
+    assert run.metrics["study"]["dataset"] == description.model_dump(mode="json")
+    assert run.figures["study"] == ["figures/study-class-distribution.png"]
+    run.describe_dataset("balanced", embedlab.create("dataset", "digits"))
+    assert "balanced" not in run.figures  # no distribution plot for balanced classes
+    write_reports(run.path, "Run", run.metrics, run.figures)
+    md = (run.path / "report.md").read_text()
+    section = md.split("## study")[1]
+    first = section.strip().splitlines()[0]
+    assert first.startswith("Dataset: imbalanced-digits — embedded stand-in for DermaMNIST")
+    assert "train 692 / val 160 / test 213; 7 classes, imbalanced" in first
+    assert "sizes" not in md and "class_counts" not in md  # words, not a metric table
+    assert section.index("Dataset:") < section.index("| accuracy |") < section.index("class-distribution")
+    assert (
+        "Dataset: digits — scikit-learn's embedded 8x8 digits; train 1,167 / val 270 / test 360; 10 classes"
+        in md
+    )
+    page = (run.path / "report.html").read_text()
+    assert '<p class="dataset">Dataset: imbalanced-digits — embedded stand-in' in page
+
+
+def test_a_dataset_entry_that_is_not_a_description_stays_a_table():
+    md = render_markdown("Run", {"s": {"dataset": {"rows": 3}}}, {})
+    assert "Dataset:" not in md and "| rows | 3 |" in md
+
+
+def test_dataset_source_cannot_become_live_markup():
+    entry = {
+        "name": "x",
+        "source": "<img src=x> [link](http://evil)",
+        "sizes": {"train": 2},
+        "class_counts": {"train": [1, 1]},
+        "class_names": ["a", "b"],
+    }
+    md = render_markdown("Run", {"s": {"dataset": entry}}, {})
+    assert "\\<img src=x\\>" in md and "\\[link\\]" in md

@@ -39,6 +39,10 @@ def test_classification_run_writes_the_whole_directory(tmp_path):
     } <= set(figures)
     html = result.report.read_text()
     assert html.count("data:image/png;base64,") == len(figures)
+    assert "figures/small-class-distribution.png" in figures  # imbalanced classes
+    assert saved["metrics"]["small"]["dataset"]["sizes"] == {"train": 692, "val": 160, "test": 213}
+    report = (root / "report.md").read_text()
+    assert "Dataset: imbalanced-digits — embedded stand-in for DermaMNIST" in report
     assert not list(root.rglob("*.tmp"))
 
 

@@ -58,4 +58,5 @@ def load_digits(
         name="digits",
         splits=stratified_splits(X, y, val_size, test_size, seed),
         class_names=tuple(str(c) for c in bunch.target_names),
+        source="scikit-learn's embedded 8x8 digits",
     )

@@ -1,45 +1,25 @@
-"""Imbalanced datasets for Study 3: digits at DermaMNIST's class proportions, and DermaMNIST itself.
+"""An embedded imbalanced dataset: digits at DermaMNIST's class proportions.
 
 ``imbalanced-digits`` needs no download: it subsamples scikit-learn's embedded digits so the 7
 classes have the supports of DermaMNIST's training split (228, 359, 769, 80, 779, 4693, 99: the
 majority class is about 67%). There are only ~180 images of each digit, so the majority class
 pools the digits no other class uses (5, 7, 8, 9): a common, varied "benign" class against rare
-specific ones. ``dermamnist`` reads MedMNIST's ``dermamnist.npz`` from a local path.
+specific ones. DermaMNIST itself is read by :mod:`embedlab.data.dermamnist`.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 from pydantic import Field, field_validator, model_validator
 
-from embedlab.data.base import ArrayDataset, Split, stratified_splits
+from embedlab.data.base import ArrayDataset, stratified_splits
 from embedlab.errors import InputError
 from embedlab.params import Params
 
-__all__ = [
-    "DERMAMNIST_CLASSES",
-    "DermaMNISTParams",
-    "ImbalancedDigitsParams",
-    "SEED_SUPPORTS",
-    "load_dermamnist",
-    "load_imbalanced_digits",
-]
+__all__ = ["ImbalancedDigitsParams", "SEED_SUPPORTS", "load_imbalanced_digits"]
 
 #: Per-class supports of DermaMNIST's training split, the proportions Study 3 starts from.
 SEED_SUPPORTS: tuple[int, ...] = (228, 359, 769, 80, 779, 4693, 99)
-
-#: DermaMNIST (HAM10000) classes, by label: short code and name.
-DERMAMNIST_CLASSES: tuple[str, ...] = (
-    "akiec (actinic keratoses)",
-    "bcc (basal cell carcinoma)",
-    "bkl (benign keratosis-like lesions)",
-    "df (dermatofibroma)",
-    "mel (melanoma)",
-    "nv (melanocytic nevi)",
-    "vasc (vascular lesions)",
-)
 
 _MIN_PER_CLASS = 6  # so stratified train/val/test splits each get a sample of every class
 
@@ -134,52 +114,15 @@ def load_imbalanced_digits(
     X = X.reshape(len(X), -1) if params.flatten else X[:, None, :, :]
     names = [str(c) for c in range(num)]
     names[major] = "/".join(str(d) for d in [major, *range(num, 10)])
+    if params.supports == SEED_SUPPORTS:
+        source = (
+            "embedded stand-in for DermaMNIST: scikit-learn's 8x8 digits subsampled to its class proportions"
+        )
+    else:
+        source = f"scikit-learn's embedded 8x8 digits subsampled to class proportions {list(params.supports)}"
     return ArrayDataset(
         name="imbalanced-digits",
         splits=stratified_splits(X, y, params.val_size, params.test_size, params.seed),
         class_names=tuple(names),
+        source=source,
     )
-
-
-class DermaMNISTParams(Params):
-    """Parameters of the ``dermamnist`` dataset."""
-
-    path: Path = Field(
-        description="Local MedMNIST dermamnist.npz (or dermamnist_<size>.npz); never downloaded."
-    )
-    flatten: bool = Field(False, description="Return (N, C*H*W) rows instead of (N, C, H, W) images.")
-
-
-def load_dermamnist(path: str | Path, flatten: bool = False) -> ArrayDataset:
-    """Read DermaMNIST (HAM10000, 7 classes) from a local MedMNIST ``.npz``.
-
-    The file holds ``train_images``, ``train_labels``, ``val_images``, ``val_labels``,
-    ``test_images`` and ``test_labels`` (images ``(N, H, W, 3)`` uint8, labels ``(N, 1)``).
-    Images are returned as float32 ``(N, 3, H, W)`` scaled to [0, 1].
-
-    Raises
-    ------
-    InputError
-        The file is missing or lacks a split.
-    """
-    file = Path(path)
-    if not file.is_file():
-        raise InputError(
-            f"DermaMNIST file {str(file)!r} does not exist; download dermamnist.npz from MedMNIST "
-            "(https://medmnist.com) and pass its path"
-        )
-    splits: dict[str, Split] = {}
-    with np.load(file, allow_pickle=False) as arrays:
-        for split in ("train", "val", "test"):
-            if f"{split}_images" not in arrays or f"{split}_labels" not in arrays:
-                raise InputError(
-                    f"{file} has no {split}_images/{split}_labels arrays (found {sorted(arrays.files)}); "
-                    "it is not a MedMNIST file"
-                )
-            images = arrays[f"{split}_images"].astype(np.float32) / 255.0
-            if images.ndim == 3:  # grey images: add the channel axis
-                images = images[..., None]
-            X = np.ascontiguousarray(images.transpose(0, 3, 1, 2))
-            X = X.reshape(len(X), -1) if flatten else X
-            splits[split] = Split(X, arrays[f"{split}_labels"].reshape(-1).astype(np.int64))
-    return ArrayDataset(name="dermamnist", splits=splits, class_names=DERMAMNIST_CLASSES)

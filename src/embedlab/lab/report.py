@@ -1,5 +1,9 @@
 """Run reports: ``report.md`` and a self-contained ``report.html`` (figures embedded, no network).
 
+Each section opens with the dataset it ran on, in words (the ``"dataset"`` entry that
+:meth:`~embedlab.lab.rundir.RunDirectory.describe_dataset` records), then its metric tables
+and figures.
+
 Every name and value in a report comes from input (a config, a data file, a ``metrics.json``
 on disk), so both renderers escape it: HTML through :func:`html.escape`, Markdown through
 :func:`embedlab.io.escape_markdown`. Only figure files inside the run directory are embedded
@@ -16,9 +20,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import pydantic
+
+from embedlab.data.base import DatasetDescription
 from embedlab.io import atomic_write, escape_markdown, within
 
 __all__ = [
+    "dataset_line",
     "embeddable_figures",
     "metric_tables",
     "render_html",
@@ -76,6 +84,26 @@ def metric_tables(values: dict[str, Any]) -> list[tuple[list[str], list[list[str
     return tables
 
 
+def dataset_line(values: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
+    """Split a section's metrics into its dataset, in words, and the other metrics.
+
+    Returns
+    -------
+    tuple
+        ``"Dataset: <name> — <source>; <split sizes>; <classes>"`` (None when the section records
+        no dataset description), and the metrics without it. A ``"dataset"`` entry that is not a
+        description stays among the metrics.
+    """
+    entry = values.get("dataset")
+    if entry is None:
+        return None, values
+    try:
+        description = DatasetDescription.model_validate(entry)
+    except pydantic.ValidationError:
+        return None, values
+    return f"Dataset: {description}", {k: v for k, v in values.items() if k != "dataset"}
+
+
 def embeddable_figures(root: str | Path, figures: dict[str, Any]) -> dict[str, list[str]]:
     """Keep the figure entries that name an existing file inside ``root``; warn about the rest.
 
@@ -101,7 +129,10 @@ def render_markdown(title: str, metrics: dict[str, Any], figures: dict[str, list
     lines = [f"# {md(title)}", ""]
     for section in dict.fromkeys([*metrics, *figures]):
         lines += [f"## {md(section)}", ""]
-        for header, rows in metric_tables(metrics.get(section, {})):
+        dataset, values = dataset_line(metrics.get(section, {}))
+        if dataset is not None:
+            lines += [md(dataset), ""]
+        for header, rows in metric_tables(values):
             lines.append("| " + " | ".join(md(h) for h in header) + " |")
             lines.append("|" + "---|" * len(header))
             lines += ["| " + " | ".join(md(cell) for cell in row) + " |" for row in rows]
@@ -140,7 +171,10 @@ def render_html(root: Path, title: str, metrics: dict[str, Any], figures: dict[s
         parts.append(f"<nav>{links}</nav>")
     for section in sections:
         parts.append(f'<h2 id="{esc(section)}">{esc(section)}</h2>')
-        for header, rows in metric_tables(metrics.get(section, {})):
+        dataset, values = dataset_line(metrics.get(section, {}))
+        if dataset is not None:
+            parts.append(f'<p class="dataset">{esc(dataset)}</p>')
+        for header, rows in metric_tables(values):
             head = "".join(f"<th>{esc(h)}</th>" for h in header)
             body = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>" for row in rows)
             parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from embedlab.config import ExperimentConfig
+    from embedlab.data.base import ArrayDataset, DatasetDescription
 
 __all__ = ["RunDirectory"]
 
@@ -143,6 +144,21 @@ class RunDirectory:
         """Record metrics under ``section`` and rewrite ``metrics.json``."""
         self.metrics.setdefault(section, {}).update(values)
         self._write_index()
+
+    def describe_dataset(self, section: str, dataset: ArrayDataset) -> DatasetDescription:
+        """Record what ``section`` ran on: the dataset's description, under the metrics key ``"dataset"``.
+
+        When some split is imbalanced (see :attr:`~embedlab.data.base.DatasetDescription.imbalanced`),
+        a bar plot of the class distribution per split is added as the figure ``class-distribution``.
+        The report renders the description in words at the top of the section.
+        """
+        description = dataset.describe()
+        self.log_metrics(section, {"dataset": description.model_dump(mode="json")})
+        if description.imbalanced:
+            from embedlab.plots.data import class_distribution
+
+            self.add_figure(section, "class-distribution", class_distribution(description))
+        return description
 
     def add_figure(self, section: str, name: str, fig: Figure) -> Path:
         """Save ``fig`` as ``figures/<section>-<name>.png``, close it, and record it.

@@ -227,7 +227,7 @@ class Task(ABC):
 @functools.cache
 def blocks_model(task: type[Task]) -> type[Params]:
     """The params model a task registers: its ``train:`` and ``study:`` blocks, each with its defaults."""
-    return pydantic.create_model(  # type: ignore[call-overload, no-any-return]
+    return pydantic.create_model(
         f"{task.__name__}Params",
         __base__=Params,
         __doc__=f"The config blocks of task {task.name!r}.",

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
     from embedlab.config import ExperimentConfig
     from embedlab.lab.rundir import RunDirectory
+    from embedlab.learn.history import EpochRecord
     from embedlab.tuning.base import Report
 
 __all__ = ["CLASSIFICATION_REPORTS", "ClassificationStudy", "ClassificationTask", "FittedClassifier"]
@@ -56,7 +57,8 @@ class FittedClassifier:
 
     model: Any
     dataset: Any
-    history: list[dict[str, float]]
+    #: One record per epoch; the last also has ``train_time_s`` (all epochs) and ``n_params``.
+    history: list[dict[str, Any]]
     n_params: int
 
 
@@ -95,7 +97,6 @@ class ClassificationTask(Task):
         import torch
 
         from embedlab.learn.classifier import count_parameters, train_classifier
-        from embedlab.registry import create
 
         if config.dataset is None or config.backend is None:
             raise ConfigError("task classification needs a 'dataset' and a 'backend' (e.g. mlp-classifier)")
@@ -106,17 +107,17 @@ class ClassificationTask(Task):
         params.setdefault("in_features", int(np.prod(dataset.input_shape)))
         params.setdefault("num_classes", dataset.num_classes or int(train.y.max()) + 1)
         torch.manual_seed(config.seed)  # the same initial weights for every trial with the same params
-        model = create("backend", config.backend.name, **params)
+        model = config.backend.model_copy(update={"params": params}).create("backend")
         n_params = count_parameters(model)
         elapsed = 0.0
 
-        def on_epoch(row: dict[str, float]) -> None:
+        def on_epoch(row: EpochRecord) -> None:
             nonlocal elapsed
             elapsed += row["epoch_time_s"]
             if report is not None:
                 report({**row, "train_time_s": elapsed, "n_params": float(n_params)})
 
-        history = train_classifier(
+        records = train_classifier(
             model,
             train.X,
             train.y,
@@ -134,8 +135,8 @@ class ClassificationTask(Task):
             checkpoint_dir=checkpoint_dir,
             resume=resume,
         )
-        total = sum(row["epoch_time_s"] for row in history)
-        history[-1] = {**history[-1], "train_time_s": total, "n_params": float(n_params)}
+        history: list[dict[str, Any]] = [dict(row) for row in records]
+        history[-1].update(train_time_s=sum(row["epoch_time_s"] for row in records), n_params=float(n_params))
         return FittedClassifier(model, dataset, history, n_params)
 
     def fit(
@@ -176,6 +177,7 @@ class ClassificationTask(Task):
             config, self.train.epochs, progress=True, checkpoint_dir=checkpoints, resume=resume
         )
         model, dataset = fitted.model, fitted.dataset
+        run.describe_dataset(section, dataset)
         device = next(model.parameters()).device
         model.eval()
         outputs = {}
