@@ -12,8 +12,10 @@
 #     run(command="bash benchmarks/gpu_check.sh", carry=[".whl"], timeout_s=540)
 #
 # It installs the wheels and this checkout into a scratch folder, then writes these files to $OUT:
-# card.txt, gpu-tests.txt, throughput.txt, miners.txt, words.txt and words.json. By estimate
-# (it has not run on a GPU yet) it takes 6-8 minutes of a 15-minute lease.
+# card.txt, gpu-tests.txt, throughput.txt, miners.txt, distributed.txt, words.txt and words.json.
+# distributed.txt times data-parallel steps with nccl, one worker per GPU (1 and 2 workers where
+# there are two GPUs; the GPU image has no Ray, so the workers are spawned by torch, not Ray Train).
+# By estimate (it has not run on a GPU yet) it takes 6-8 minutes of a 15-minute lease.
 #
 # To try the flow without a GPU: PYTHON=.venv/bin/python DEVICE=cpu QUICK=1 OUT=/tmp/gpu-check bash
 # benchmarks/gpu_check.sh
@@ -51,11 +53,12 @@ fi
 
 if [ -n "${QUICK:-}" ]; then  # a few seconds each, to try the flow
   throughput=(--images 1024 --batch-sizes 128 --epochs 1 --rounds 1); miners=(--sizes 256 --miners semihard)
-  words=(--gpu-vocab 20000 --neighbors 500 --gpu-device "$device")
+  words=(--gpu-vocab 20000 --neighbors 500 --gpu-device "$device"); distributed=(--steps 5 --warmup 1)
 else
-  throughput=(--rounds 1); miners=(--sizes 1024 4096); words=()
+  throughput=(--rounds 1); miners=(--sizes 1024 4096); words=(); distributed=()
 fi
 "$PY" benchmarks/train_throughput.py --device "$device" "${throughput[@]}" > "$out/throughput.txt" 2>&1
 "$PY" benchmarks/miners.py --device "$device" "${miners[@]}" > "$out/miners.txt" 2>&1
+"$PY" benchmarks/distributed.py --device "$device" "${distributed[@]}" > "$out/distributed.txt" 2>&1
 "$PY" benchmarks/words.py --skip-cpu --json "$out/words.json" "${words[@]}" > "$out/words.txt" 2>&1
 tail -n 3 "$out"/*.txt

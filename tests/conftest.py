@@ -32,6 +32,10 @@ def ray_session() -> Iterator[None]:
     """One local Ray runtime (2 CPUs) shared by every test that asks for it (each start costs ~5 s)."""
     import ray
 
+    # Ray Train's controller takes each worker's report when it polls, every 2 s by default:
+    # for the tests' epochs of a few milliseconds that is most of a run (set before ray.init, so
+    # trials that run Ray Train see it too).
+    os.environ.setdefault("RAY_TRAIN_HEALTH_CHECK_INTERVAL_S", "0.2")
     if not ray.is_initialized():
         ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
     yield

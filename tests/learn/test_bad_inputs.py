@@ -578,3 +578,36 @@ def test_resuming_from_a_bad_checkpoint_exits_2_at_the_cli(tmp_path, tmp_path_fa
         ["last.pt", "delete the file"],
         allowed=["runs"],
     )
+
+
+WORKER_CASES = {
+    "no-workers": ({"workers": 0}, ["MetricLearner", "workers"]),
+    "fractional-workers": ({"workers": 1.5}, ["MetricLearner", "workers"]),
+    "indivisible-batch": ({"workers": 3}, ["batch_size=16 is not divisible by workers=3", "15 or 18"]),
+    "m-per-class-batch": (
+        {"workers": 2, "sampler": "m-per-class", "m_per_class": 5},  # 3 classes x 5 of 4 classes
+        ["sampler 'm-per-class' makes batches of 15", "2 workers"],
+    ),
+    "gpus-absent": (
+        {"workers": 2, "resources_per_worker": {"gpu": 1}},
+        ["workers=2 x resources_per_worker.gpu=1", "2 GPUs", "has 0"],
+    ),
+    "cuda-without-gpus": ({"workers": 2, "device": "cuda"}, ["device='cuda'", "resources_per_worker"]),
+    "bad-address": ({"workers": 2, "address": "nowhere"}, ["address", "host:port"]),
+    "unreachable-address": ({"workers": 2, "address": "127.0.0.1:1"}, ["127.0.0.1:1", "train.address"]),
+}
+
+
+@pytest.mark.parametrize("case", list(WORKER_CASES))
+def test_bad_worker_requests_fail_before_any_worker_starts(here, case):
+    import ray
+
+    settings, names = WORKER_CASES[case]
+    started = ray.is_initialized()
+    api_error(lambda: learner(**settings).fit(X8, Y8), ConfigError, names, here)
+    assert ray.is_initialized() == started  # refused before a Ray runtime starts
+
+
+def test_a_bad_worker_count_exits_2_at_the_cli(tmp_path):
+    write_config(tmp_path, METRIC_LEARNING, {"train": {"workers": 5}})
+    cli_error(["run", "cfg.yaml", "--out", "runs"], tmp_path, ["batch_size=64", "workers=5"], allowed=["runs"])

@@ -165,3 +165,55 @@ def test_slices_cover_the_global_batch_in_rank_order():
     assert [list(range(12))[s] for s in parts] == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]]
     with pytest.raises(ConfigError, match="rank=3"):
         global_slice(12, 3, 3)
+
+
+def uneven_gather(rank: int, workers: int) -> dict:
+    """Gather 3 rows from rank 0 and 2 from rank 1; the loss's gradient flows back to each rank's rows."""
+    from embedlab.learn.distributed import gather_batch, local_part
+
+    X, y = data(5)
+    x = local_part(X, rank, workers).clone().requires_grad_(True)
+    gathered, labels = gather_batch(x, local_part(y, rank, workers))
+    (gathered**2).sum().backward()
+    return {"gathered": gathered.detach(), "labels": labels, "grad": x.grad}
+
+
+def test_uneven_parts_are_gathered_in_order_with_their_gradient():
+    X, y = data(5)
+    ranks = run_local(uneven_gather, 2)
+    for got in ranks:
+        torch.testing.assert_close(got["gathered"], X)
+        assert got["labels"].tolist() == y.tolist()
+    # each rank's rows get the summed gradient (2 workers x 2x), which averaging halves
+    torch.testing.assert_close(torch.cat([r["grad"] for r in ranks]), 2 * 2 * X)
+
+
+def train_with_trainer(rank: int, workers: int) -> dict:
+    """Two epochs of the Trainer on 100 samples in batches of 32: the last batch (4) splits 2 + 2."""
+    from embedlab.learn.trainer import Trainer
+
+    X, y = data(100)
+    model, loss, miner = components("batch-hard", seed=rank)
+    trainer = Trainer(
+        model,
+        loss,
+        miner,
+        epochs=2,
+        batch_size=32,
+        micro_batch=16,
+        lr=1e-2,
+        seed=1,
+        progress=False,
+        device="cpu",
+        world=(rank, workers) if workers > 1 else None,
+    )
+    history = trainer.fit(X, y, X[:20], y[:20])
+    return {"weights": dict(model.state_dict()), "losses": [r["train_loss"] for r in history]}
+
+
+def test_the_trainer_across_workers_equals_one_process_with_a_partial_last_batch():
+    single = train_with_trainer(0, 1)
+    for got in run_local(train_with_trainer, 2):
+        assert got["losses"] == pytest.approx(single["losses"], abs=1e-6)
+        for name, weight in single["weights"].items():
+            torch.testing.assert_close(got["weights"][name], weight, atol=1e-5, rtol=0, msg=name)

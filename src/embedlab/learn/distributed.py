@@ -4,7 +4,8 @@ One step across ``N`` workers is the same training as one process on the global 
 
 1. every worker builds the global batch of ``B`` samples that one process would build (the same
    sampler and seed); worker ``r`` takes its slice of ``B / N`` samples, :func:`global_slice`
-   ``(B, r, N)``;
+   ``(B, r, N)`` (:func:`local_part` also cuts a last partial batch, one row more for the first
+   ``B % N`` workers);
 2. each worker embeds its slice, then :func:`gather_batch` gathers embeddings (with gradient)
    and labels from every worker, in rank order, so every worker holds the same ``(B, dim)``
    global embeddings;
@@ -54,6 +55,7 @@ __all__ = [
     "distributed_step",
     "gather_batch",
     "global_slice",
+    "local_part",
     "loss_parameters",
     "run_local",
 ]
@@ -98,40 +100,66 @@ def global_slice(batch_size: int, rank: int, world_size: int) -> slice:
     return slice(rank * size, (rank + 1) * size)
 
 
+def local_part(batch: torch.Tensor, rank: int, world_size: int) -> torch.Tensor:
+    """Worker ``rank``'s rows of a global batch, cut in rank order as ``torch.tensor_split`` cuts.
+
+    Equal to ``batch[global_slice(len(batch), rank, world_size)]`` when the batch divides
+    evenly; otherwise (a last partial batch) the first ``len(batch) % world_size`` workers take
+    one row more, and :func:`gather_batch` still rebuilds the whole batch in order.
+    """
+    return torch.tensor_split(batch, world_size)[rank]
+
+
+def _gather_rows(tensor: torch.Tensor) -> tuple[torch.Tensor, list[int]]:
+    """All-gather ``tensor`` along dim 0 in rank order, whatever each rank's row count; and the counts."""
+    world = dist.get_world_size()
+    count = torch.tensor([len(tensor)], device=tensor.device)
+    counts = [torch.empty_like(count) for _ in range(world)]
+    dist.all_gather(counts, count)
+    sizes = [int(c) for c in counts]
+    longest = max(sizes)
+    # gloo and nccl gather equal shapes only: pad each part to the longest, then trim
+    padded = tensor.new_zeros((longest, *tensor.shape[1:]))
+    padded[: len(tensor)] = tensor
+    parts = [torch.empty_like(padded) for _ in range(world)]
+    dist.all_gather(parts, padded.contiguous())
+    return torch.cat([part[:n] for part, n in zip(parts, sizes, strict=True)]), sizes
+
+
 class _AllGather(torch.autograd.Function):
-    """All-gather along dim 0 in rank order; backward: this rank's slice of the summed gradient."""
+    """All-gather along dim 0 in rank order; backward: this rank's rows of the summed gradient."""
 
     @staticmethod
-    def forward(ctx: Any, tensor: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
-        ctx.rank, ctx.size = dist.get_rank(), len(tensor)
-        parts = [torch.empty_like(tensor) for _ in range(dist.get_world_size())]
-        dist.all_gather(parts, tensor.contiguous())
-        return torch.cat(parts)
+    def forward(ctx: Any, tensor: torch.Tensor) -> torch.Tensor:
+        gathered, sizes = _gather_rows(tensor)
+        rank = dist.get_rank()
+        ctx.start, ctx.stop = sum(sizes[:rank]), sum(sizes[: rank + 1])
+        return gathered
 
     @staticmethod
-    def backward(ctx: Any, grad: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+    def backward(ctx: Any, grad: torch.Tensor) -> torch.Tensor:
         grad = grad.contiguous().clone()
         dist.all_reduce(grad, op=dist.ReduceOp.SUM)
-        return grad[ctx.rank * ctx.size : (ctx.rank + 1) * ctx.size]
+        return grad[ctx.start : ctx.stop]
 
 
 def all_gather_with_grad(tensor: torch.Tensor) -> torch.Tensor:
     """Concatenate ``tensor`` from every worker along dim 0, in rank order, with gradient.
 
-    Every worker must pass a tensor of the same shape (:func:`global_slice` gives equal
-    slices). The backward pass sums the gradient over the workers and returns this worker's
-    rows: with every worker computing the same loss, that is ``world_size`` times this worker's
-    share of the single-process gradient, which DDP's (or :func:`average_gradients`') mean over
-    workers turns back into the single-process gradient (derived in the module docstring).
+    Workers may pass different numbers of rows (a last partial batch cut by
+    :func:`local_part`); every other dimension must match. The backward pass sums the
+    gradient over the workers and returns this worker's rows: with every worker computing the
+    same loss, that is ``world_size`` times this worker's share of the single-process
+    gradient, which DDP's (or :func:`average_gradients`') mean over workers turns back into
+    the single-process gradient (derived in the module docstring).
     """
-    return _AllGather.apply(tensor)
+    gathered: torch.Tensor = _AllGather.apply(tensor)
+    return gathered
 
 
 def gather_batch(embeddings: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """The global batch: embeddings (with gradient) and labels of every worker, in rank order."""
-    parts = [torch.empty_like(labels) for _ in range(dist.get_world_size())]
-    dist.all_gather(parts, labels.contiguous())
-    return all_gather_with_grad(embeddings), torch.cat(parts)
+    return all_gather_with_grad(embeddings), _gather_rows(labels)[0]
 
 
 def loss_parameters(loss: Any) -> list[nn.Parameter]:
@@ -163,14 +191,15 @@ def average_gradients(parameters: Iterable[nn.Parameter]) -> None:
     offset = 0
     for p in params:
         n = p.numel()
-        p.grad = flat[offset : offset + n].view_as(p).clone()
+        # in the parameter's memory layout (channels-last): fused optimizers step on raw memory
+        p.grad = torch.empty_like(p).copy_(flat[offset : offset + n].view_as(p))
         offset += n
 
 
 def distributed_step(
     model: nn.Module,
     loss: Callable[..., torch.Tensor],
-    miner: Callable[..., tuple] | None,
+    miner: Callable[..., tuple[torch.Tensor, ...]] | None,
     optimizer: torch.optim.Optimizer,
     x_slice: torch.Tensor,
     y_slice: torch.Tensor,
@@ -206,7 +235,7 @@ def distributed_step(
     embeddings, labels = gather_batch(model(x_slice), y_slice)
     indices = miner(embeddings, labels) if miner is not None else None
     value = loss(embeddings, labels, indices=indices)
-    value.backward()
+    torch.autograd.backward(value)
     own = loss_parameters(loss)
     if isinstance(model, nn.parallel.DistributedDataParallel):
         average_gradients(own)
@@ -223,10 +252,13 @@ def _worker(
     init_file: str,
     out_dir: str,
     threads: int,
-    args: tuple,
+    args: tuple[Any, ...],
+    backend: str,
 ) -> None:
     torch.set_num_threads(threads)
-    dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank, world_size=workers)
+    if backend == "nccl":
+        torch.cuda.set_device(rank)
+    dist.init_process_group(backend, init_method=f"file://{init_file}", rank=rank, world_size=workers)
     try:
         result = fn(rank, workers, *args)
         dist.barrier()
@@ -235,12 +267,19 @@ def _worker(
     torch.save(result, os.path.join(out_dir, f"rank{rank}.pt"))
 
 
-def run_local(fn: Callable[..., Any], workers: int, args: tuple = (), threads: int = 1) -> list[Any]:
-    """Run ``fn(rank, workers, *args)`` in ``workers`` new processes joined by a gloo group.
+def run_local(
+    fn: Callable[..., Any],
+    workers: int,
+    args: tuple[Any, ...] = (),
+    threads: int = 1,
+    backend: str = "gloo",
+) -> list[Any]:
+    """Run ``fn(rank, workers, *args)`` in ``workers`` new processes joined by a process group.
 
     ``fn`` must be importable by name (a module-level function) and return what
     ``torch.load(weights_only=True)`` reads back: tensors, numbers, strings, and lists, tuples
-    and dicts of them. Each process runs torch on ``threads`` threads.
+    and dicts of them. Each process runs torch on ``threads`` threads. ``backend="nccl"`` joins
+    the processes over CUDA, rank ``r`` on GPU ``r`` (one worker per GPU); ``"gloo"`` on the CPU.
 
     Returns
     -------
@@ -250,13 +289,21 @@ def run_local(fn: Callable[..., Any], workers: int, args: tuple = (), threads: i
     Raises
     ------
     ConfigError
-        ``workers`` is not a whole number >= 1.
+        ``workers`` is not a whole number >= 1, or more than the GPUs for ``backend="nccl"``.
     """
     check_workers(workers, workers)
-    import torch.multiprocessing as mp
+    if backend == "nccl" and workers > torch.cuda.device_count():
+        raise ConfigError(
+            f"workers={workers} with nccl needs one GPU each, but {torch.cuda.device_count()} are visible; "
+            "use fewer workers or backend='gloo'"
+        )
+    from torch.multiprocessing.spawn import spawn
 
     with tempfile.TemporaryDirectory(prefix="embedlab-dist-") as tmp:
         init_file = os.path.join(tmp, "rendezvous")
-        logger.debug("starting %d gloo workers (rendezvous %s)", workers, init_file)
-        mp.spawn(_worker, args=(fn, workers, init_file, tmp, threads, args), nprocs=workers, join=True)
-        return [torch.load(os.path.join(tmp, f"rank{r}.pt"), weights_only=True) for r in range(workers)]
+        logger.debug("starting %d %s workers (rendezvous %s)", workers, backend, init_file)
+        spawn(  # type: ignore[no-untyped-call]  # torch's spawn has no annotations
+            _worker, args=(fn, workers, init_file, tmp, threads, args, backend), nprocs=workers, join=True
+        )
+        paths = [os.path.join(tmp, f"rank{r}.pt") for r in range(workers)]
+        return [torch.load(path, map_location="cpu", weights_only=True) for path in paths]

@@ -12,16 +12,23 @@ import torch
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from embedlab.config import Component
+from embedlab.device import resolve_device
 from embedlab.errors import ConfigError, InputError
 from embedlab.learn._checks import to_long_labels
 from embedlab.learn.history import EpochRecord
 from embedlab.learn.networks import materialize
-from embedlab.learn.params import RUN_SETTINGS, MetricLearnerSettings, TrainerSettings, TrainingSettings
+from embedlab.learn.params import (
+    RUN_SETTINGS,
+    MetricLearnerSettings,
+    TrainerSettings,
+    TrainingSettings,
+    WorkerResources,
+)
 from embedlab.learn.trainer import Trainer, as_image_tensor, embed
 from embedlab.params import did_you_mean, validate_section
 from embedlab.registry import create, get
 
-__all__ = ["MetricLearner"]
+__all__ = ["MetricLearner", "build_components"]
 
 logger = logging.getLogger(__name__)
 
@@ -30,15 +37,58 @@ ComponentSpec = str | dict[str, Any] | None
 #: Every setting :class:`MetricLearner` takes besides its components, with its default: the
 #: fields of :class:`MetricLearnerSettings` and the run's own fields of :class:`TrainerSettings`.
 _SETTINGS: dict[str, Any] = {
-    **{name: MetricLearnerSettings.model_fields[name].default for name in MetricLearnerSettings.model_fields},
+    **{
+        name: info.get_default(call_default_factory=True)
+        for name, info in MetricLearnerSettings.model_fields.items()
+    },
     **{name: TrainerSettings.model_fields[name].default for name in RUN_SETTINGS},
 }
 
 
-def _component(spec: ComponentSpec, what: str) -> Component | None:
+def build_components(
+    spec: dict[str, Any], input_shape: tuple[int, ...], seed: int
+) -> tuple[torch.nn.Module, Any, Any]:
+    """The network (its weights seeded with ``seed``, materialised for ``input_shape``), the loss
+    and the miner (``None`` when the spec has none) of a resolved spec (:meth:`MetricLearner.resolved`).
+
+    Raises
+    ------
+    ConfigError
+        For bad component params, or a backend that is no embedding network.
+    """
+    torch.manual_seed(seed)
+    model = spec["model"]
+    params = dict(model["params"])
+    fields = get("backend", model["name"]).params.model_fields
+    if "in_channels" in fields and "in_channels" not in params and len(input_shape) == 3:
+        params["in_channels"] = input_shape[0]
+    network = create("backend", model["name"], **params)
+    if not isinstance(network, torch.nn.Module):  # a word-vector backend
+        raise ConfigError(
+            f"backend {model['name']!r} is no embedding network; name one such as 'seed-cnn' or 'mlp'"
+        )
+    network = materialize(network, input_shape)
+    loss = create("loss", spec["loss"]["name"], **spec["loss"]["params"])
+    miner = None if spec["miner"] is None else create("miner", spec["miner"]["name"], **spec["miner"]["params"])
+    return network, loss, miner
+
+
+def _component(spec: ComponentSpec, what: str) -> tuple[str, dict[str, Any]] | None:
+    """A component spec's name and params; ``None`` for none.
+
+    Raises
+    ------
+    ConfigError
+        For a malformed spec, or a search space of names (which only a search resolves).
+    """
     if spec is None:
         return None
-    return validate_section(Component, spec, f"{what} (a name or {{'name': ..., 'params': {{...}}}})")
+    component = validate_section(Component, spec, f"{what} (a name or {{'name': ..., 'params': {{...}}}})")
+    if not isinstance(component.name, str):
+        raise ConfigError(
+            f"{what}: {component.name!r} is a search space of names; give one name, or search with embedlab.tune"
+        )
+    return component.name, dict(component.params)
 
 
 class MetricLearner(BaseEstimator, TransformerMixin):  # type: ignore[misc]
@@ -134,22 +184,20 @@ class MetricLearner(BaseEstimator, TransformerMixin):  # type: ignore[misc]
             raise ConfigError("model and loss are required")
         recipe: dict[str, Any] = {}
         if miner is not None and self.recipe:
-            factory = get("miner", miner.name).load_factory()
+            factory = get("miner", miner[0]).load_factory()
             recipe = dict(getattr(factory, "recipe", {}) or {})
         sampler = self.sampler
         if sampler == "auto":
             sampler = recipe.get("sampler", "random")
-        loss_params = dict(loss.params)
-        if not loss_params:
-            loss_params = dict(recipe.get("loss", {}).get(loss.name, {}))
-        model_params = dict(model.params)
+        loss_params = loss[1] or dict(recipe.get("loss", {}).get(loss[0], {}))
+        model_params = model[1]
         if not model_params:
-            fields = get("backend", model.name).params.model_fields
+            fields = get("backend", model[0]).params.model_fields
             model_params = {k: v for k, v in recipe.get("backend", {}).items() if k in fields}
         return {
-            "model": {"name": model.name, "params": model_params},
-            "loss": {"name": loss.name, "params": loss_params},
-            "miner": None if miner is None else {"name": miner.name, "params": dict(miner.params)},
+            "model": {"name": model[0], "params": model_params},
+            "loss": {"name": loss[0], "params": loss_params},
+            "miner": None if miner is None else {"name": miner[0], "params": miner[1]},
             "sampler": sampler,
             "warmup_epochs": (
                 self.warmup_epochs
@@ -178,14 +226,6 @@ class MetricLearner(BaseEstimator, TransformerMixin):  # type: ignore[misc]
         given = {name: getattr(self, name) for name in names}
         picked = {"sampler": resolved["sampler"], "warmup_epochs": resolved["warmup_epochs"]}
         return validate_section(TrainerSettings, {**given, **picked}, "MetricLearner")
-
-    def _build_model(self, spec: dict[str, Any], input_shape: tuple[int, ...]) -> torch.nn.Module:
-        params = dict(spec["params"])
-        fields = get("backend", spec["name"]).params.model_fields
-        if "in_channels" in fields and "in_channels" not in params and len(input_shape) == 3:
-            params["in_channels"] = input_shape[0]
-        network = create("backend", spec["name"], **params)
-        return materialize(network, input_shape)
 
     def fit(
         self,
@@ -221,22 +261,48 @@ class MetricLearner(BaseEstimator, TransformerMixin):  # type: ignore[misc]
             raise InputError(f"X has {len(Xt)} rows but y has {len(yt)} labels; they must match")
         spec = self.resolved()
         logger.info("MetricLearner components: %s", spec)
-        torch.manual_seed(self.seed)
-        network = self._build_model(spec["model"], tuple(Xt.shape[1:]))
-        loss = create("loss", spec["loss"]["name"], **spec["loss"]["params"])
-        miner = (
-            None
-            if spec["miner"] is None
-            else create("miner", spec["miner"]["name"], **spec["miner"]["params"])
-        )
-        trainer = Trainer(network, loss, miner, self._trainer_settings(spec), callbacks=callbacks)
-        self.history_ = trainer.fit(Xt, yt, X_val, y_val)
-        self.model_ = trainer.model
-        self.device_ = trainer.device
+        settings = self._trainer_settings(spec)
+        if self.workers != 1:
+            self._fit_workers(spec, settings, (Xt, yt, X_val, y_val), callbacks)
+        else:
+            network, loss, miner = build_components(spec, tuple(Xt.shape[1:]), self.seed)
+            trainer = Trainer(network, loss, miner, settings, callbacks=callbacks)
+            self.history_ = trainer.fit(Xt, yt, X_val, y_val)
+            self.model_ = trainer.model
+            self.device_ = trainer.device
         self.components_ = spec
         self.input_shape_ = tuple(Xt.shape[1:])
         self.n_features_in_ = int(np.prod(self.input_shape_))
         return self
+
+    def _fit_workers(
+        self,
+        spec: dict[str, Any],
+        settings: TrainerSettings,
+        data: tuple[Any, ...],
+        callbacks: Sequence[Callable[[EpochRecord], None]],
+    ) -> None:
+        """Train on ``workers`` Ray Train workers (:mod:`embedlab.learn.workers`); keep rank 0's weights.
+
+        The request is checked before any worker starts (:func:`~embedlab.learn.workers.check_request`).
+        """
+        from embedlab.learn.samplers import make_sampler
+        from embedlab.learn.workers import WorkerRun, check_request, fit_workers
+
+        run = WorkerRun(
+            workers=self.workers,
+            resources=validate_section(WorkerResources, self.resources_per_worker, "resources_per_worker"),
+            max_failures=self.max_failures,
+            address=self.address,
+        )
+        X, y = data[0], data[1]
+        sampler = make_sampler(settings.sampler, y, settings.batch_size, m=settings.m_per_class)
+        check_request(run, settings, sampler.full_batch)
+        state, self.history_ = fit_workers(spec, settings, run, data, callbacks)
+        network = build_components(spec, tuple(X.shape[1:]), self.seed)[0]
+        network.load_state_dict(state)
+        self.device_ = resolve_device(settings.device)
+        self.model_ = network.to(self.device_).eval()
 
     def transform(self, X: Any) -> np.ndarray:
         """Embed ``X``; returns a float32 numpy array ``(N, embedding_dim)``.

@@ -50,6 +50,7 @@ __all__ = [
     "TrainingSettings",
     "TrainerSettings",
     "MetricLearnerSettings",
+    "WorkerResources",
 ]
 
 #: Largest embedding size, layer width or hidden units.
@@ -299,6 +300,15 @@ class TrainerSettings(TrainingSettings):
 RUN_SETTINGS = ("seed", "checkpoint_dir", "resume")
 
 
+class WorkerResources(Params):
+    """What each training worker reserves on the Ray cluster (``train.resources_per_worker``)."""
+
+    cpu: float = Field(1.0, ge=0, description="CPUs per worker; torch runs on as many threads.")
+    gpu: float = Field(
+        0.0, ge=0, description="GPUs per worker: 1 trains each worker on its own GPU (nccl); 0 on CPU (gloo)."
+    )
+
+
 class MetricLearnerSettings(TrainingSettings):
     """The ``train:`` block of a metric-learning experiment: :class:`~embedlab.learn.MetricLearner`'s settings.
 
@@ -313,3 +323,33 @@ class MetricLearnerSettings(TrainingSettings):
         "auto", description="Epochs trained without the miner; 'auto' follows the miner's recipe."
     )
     recipe: bool = Field(True, description="Apply the miner's recipe where choices are left open.")
+    workers: int = Field(
+        1,
+        ge=1,
+        le=MAX_BATCH,
+        description="Data-parallel workers on Ray Train, each taking batch_size / workers of every "
+        "global batch; the updates are those of one process on the global batch. 1: train in this "
+        "process, without Ray.",
+    )
+    resources_per_worker: WorkerResources = Field(
+        default_factory=WorkerResources, description="With workers > 1: what each worker reserves."
+    )
+    max_failures: int = Field(
+        0,
+        ge=0,
+        description="With workers > 1: restarts of the workers from the last checkpoint after a failure.",
+    )
+    address: str | None = Field(
+        None,
+        description="With workers > 1: the Ray cluster to join ('host:port', 'ray://host:port', 'auto' "
+        "or 'local'), as tune.address; None: RAY_ADDRESS, else a local runtime.",
+    )
+
+    @field_validator("address")
+    @classmethod
+    def _address_form(cls, address: str | None) -> str | None:
+        if address is not None:
+            from embedlab.tuning.settings import split_address
+
+            split_address(address)
+        return address

@@ -35,6 +35,11 @@ class BatchSampler(ABC):
         n = len(self.labels)
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
 
+    @property
+    def full_batch(self) -> int:
+        """Samples in a full batch (a last partial batch of a shuffle may hold fewer)."""
+        return self.batch_size
+
     @abstractmethod
     def epoch(self, generator: torch.Generator) -> Iterator[torch.Tensor]:
         """Yield one epoch of batches."""
@@ -71,6 +76,11 @@ class MPerClassSampler(BatchSampler):
         order = torch.argsort(inverse, stable=True)
         counts = torch.bincount(inverse, minlength=len(self.classes))
         self.members = list(torch.split(order, counts.tolist()))
+
+    @property
+    def full_batch(self) -> int:
+        """P × M samples, which may differ from ``batch_size`` (batch 128, M=4, 10 classes: 10 × 12)."""
+        return self.classes_per_batch * self.m
 
     def epoch(self, generator: torch.Generator) -> Iterator[torch.Tensor]:
         """Yield ``len(self)`` batches of P classes × M samples."""

@@ -17,6 +17,15 @@ activations stay in cache, while the miner and the loss still see the whole batc
 gradient is the whole batch's. During ``fit``, ReLUs run after the max-pool and flatten layers
 that follow them (the same values and gradients), and in place after a layer whose backward
 does not need its output.
+
+**Across workers.** Given ``world=(rank, size)`` (a ``torch.distributed`` process group
+already joined), the same loop trains data-parallel with global-batch semantics: every worker
+draws the same global batch from the same seeded sampler, embeds its part
+(:func:`~embedlab.learn.distributed.local_part`), gathers the whole batch with gradient, mines
+and scores it, and averages the gradients (:mod:`embedlab.learn.distributed`), so each step is
+the single-process step. Validation runs on rank 0 and its values are broadcast, so every
+worker records the same history and takes the same early-stopping decision; only rank 0 writes
+checkpoints.
 """
 
 from __future__ import annotations
@@ -35,6 +44,7 @@ from torch import nn
 
 from embedlab.device import cpu_has_native_bf16, resolve_device
 from embedlab.errors import CheckpointError, InputError, TrainingError
+from embedlab.learn import distributed
 from embedlab.learn._checks import to_long_labels, to_tensor
 from embedlab.learn._relus import cheaper_relus
 from embedlab.learn.checkpoints import (
@@ -150,13 +160,18 @@ class Trainer:
         does; ``None`` uses the defaults.
     callbacks
         Called with each epoch's record after it is checkpointed.
+    world
+        ``(rank, world_size)`` of this worker in a joined ``torch.distributed`` process group:
+        train data-parallel on the global batch (see the module docstring); ``None`` (or a
+        world of one) trains in this process alone.
     **overrides
         Settings given as keywords (``Trainer(model, loss, epochs=5)``), validated with
         ``settings`` by the same model.
 
     Notes
     -----
-    ``micro_batch=None`` resolves to 256 on the CPU (up to 1.5x faster at batch 2048), off on
+    ``micro_batch=None`` resolves to 256 on the CPU (slices that stay in cache; sized by
+    ``benchmarks/train_throughput.py``, figures in the docs' performance page), off on
     CUDA, and off for networks with batch normalisation, whose statistics would then be per
     slice. ``amp=True`` on a CPU without native bfloat16 warns and trains in float32.
 
@@ -174,13 +189,16 @@ class Trainer:
         settings: TrainerSettings | None = None,
         *,
         callbacks: Sequence[Callable[[EpochRecord], None]] = (),
+        world: tuple[int, int] | None = None,
         **overrides: Any,
     ) -> None:
         given = settings.model_dump(exclude_unset=True) if settings is not None else {}
         self.settings = s = validate_section(TrainerSettings, {**given, **overrides}, "Trainer")
         self.device = resolve_device(s.device)
         self.channels_last = s.channels_last and any(isinstance(m, nn.Conv2d) for m in model.modules())
-        self.model = model.to(self.device, memory_format=torch.channels_last if self.channels_last else None)
+        self.model = model.to(self.device)
+        if self.channels_last:
+            self.model = self.model.to(memory_format=torch.channels_last)
         micro_batch = s.micro_batch
         if micro_batch is None:
             micro_batch = 0 if self.device.type != "cpu" or _has_batch_statistics(model) else CPU_MICRO_BATCH
@@ -188,7 +206,12 @@ class Trainer:
         self.loss = loss
         self.miner = miner
         self.callbacks = list(callbacks)
-        params = [p for p in self.model.parameters() if p.requires_grad]
+        self.world = world if world is not None and world[1] > 1 else None
+        # a loss with parameters of its own (a proxy loss's proxies) is trained with the network
+        params = [
+            *(p for p in self.model.parameters() if p.requires_grad),
+            *distributed.loss_parameters(loss),
+        ]
         # One fused kernel per step instead of a dozen passes over the weights (10x on a CPU).
         fused = self.device.type in ("cpu", "cuda")
         if s.optimizer == "sgd":
@@ -238,7 +261,7 @@ class Trainer:
 
     def _save(self, epoch: int, best: dict[str, Any]) -> None:
         path = self._checkpoint_path()
-        if path is None:
+        if path is None or (self.world is not None and self.world[0] != 0):
             return
         state = {
             "epoch": epoch,
@@ -249,6 +272,9 @@ class Trainer:
             "best": {k: v for k, v in best.items() if k != "state"},
             "best_model": best["state"],
         }
+        own = distributed.loss_parameters(self.loss)
+        if own:
+            state["loss_parameters"] = [p.detach() for p in own]
         save_checkpoint(path, state)
 
     def _load(self, best: dict[str, Any]) -> int:
@@ -267,6 +293,10 @@ class Trainer:
                 f"checkpoint {path} holds the state of another optimizer ({exc}); {CHECKPOINT_FIX}"
             ) from None
         self.model.load_state_dict(state["model"])
+        with torch.no_grad():
+            saved_own = state.get("loss_parameters", [])
+            for p, saved in zip(distributed.loss_parameters(self.loss), saved_own, strict=False):
+                p.copy_(saved)
         self.history = list(state["history"])
         best.update(state["best"])
         best["state"] = state["best_model"]
@@ -286,14 +316,20 @@ class Trainer:
     def _step(self, xb: torch.Tensor, yb: torch.Tensor, miner: Any) -> tuple[torch.Tensor, int]:
         with self._autocast():
             if 0 < self.micro_batch < len(xb):
-                embeddings = torch.cat([self.model(part) for part in xb.split(self.micro_batch)])
+                embeddings = torch.cat([self.model(part) for part in torch.split(xb, self.micro_batch)])
             else:
                 embeddings = self.model(xb)
         embeddings = embeddings.float()
+        if self.world is not None:
+            embeddings, yb = distributed.gather_batch(embeddings, yb)
         indices = _call(miner, embeddings, yb) if miner is not None else None
         loss = _call(self.loss, embeddings, yb, indices)
         self.optimizer.zero_grad(set_to_none=True)
         self.scaler.scale(loss).backward()
+        if self.world is not None:
+            distributed.average_gradients(
+                [p for group in self.optimizer.param_groups for p in group["params"]]
+            )
         self.scaler.step(self.optimizer)
         self.scaler.update()
         return loss.detach(), len(indices[0]) if indices is not None else -1
@@ -315,6 +351,24 @@ class Trainer:
                 batches += 1
         self.model.train()
         return total / max(batches, 1)
+
+    def _validate(
+        self, val: tuple[torch.Tensor, torch.Tensor], X_dev: torch.Tensor, y_dev: torch.Tensor
+    ) -> tuple[float, float]:
+        """``val_loss`` and ``val_precision_at_1``: computed on rank 0, the same on every worker."""
+        Xv, yv = val
+        values = torch.zeros(2, dtype=torch.float64, device=self.device)
+        if self.world is None or self.world[0] == 0:
+            values[0] = self._val_loss(Xv, yv)
+            values[1] = _precision_at_1(
+                embed(self.model, Xv, self.device, self.settings.eval_batch_size),
+                yv.to(self.device),
+                embed(self.model, X_dev, self.device, self.settings.eval_batch_size),
+                y_dev,
+            )
+        if self.world is not None:
+            distributed.broadcast_parameters([values])
+        return float(values[0]), float(values[1])
 
     def fit(self, X: Any, y: Any, X_val: Any | None = None, y_val: Any | None = None) -> list[EpochRecord]:
         """Train; return the history, one :class:`~embedlab.learn.history.EpochRecord` per epoch.
@@ -358,10 +412,14 @@ class Trainer:
         if start_epoch >= s.epochs:
             logger.info("checkpoint already holds %d epochs; nothing to train", start_epoch)
         self.model.train()
+        if self.world is not None:  # every worker starts from rank 0's weights
+            distributed.broadcast_parameters(
+                [*self.model.state_dict().values(), *distributed.loss_parameters(self.loss)]
+            )
         work = self._step_work(X_dev)
         bar = tqdm(
             total=(s.epochs - start_epoch) * len(sampler),
-            disable=not s.progress,
+            disable=not s.progress or (self.world is not None and self.world[0] != 0),
             desc="training",
             unit="batch",
             leave=False,
@@ -406,6 +464,8 @@ class Trainer:
         steps = 0
         miner = self.miner if epoch > s.warmup_epochs else None
         for index in sampler.epoch(generator):
+            if self.world is not None:
+                index = distributed.local_part(index, *self.world)
             idx = index.to(X_dev.device, non_blocking=True)
             xb = X_dev[idx].to(self.device, non_blocking=True)
             yb = y_dev[idx.to(self.device)]
@@ -426,17 +486,11 @@ class Trainer:
             "triplets": triplets / max(steps, 1) if miner is not None else -1,
         }
         if val is not None:
-            Xv, yv = val
-            record["val_loss"] = self._val_loss(Xv, yv)
-            record["val_precision_at_1"] = _precision_at_1(
-                embed(self.model, Xv, self.device, s.eval_batch_size),
-                yv.to(self.device),
-                embed(self.model, X_dev, self.device, s.eval_batch_size),
-                y_dev,
-            )
+            record["val_loss"], record["val_precision_at_1"] = self._validate(val, X_dev, y_dev)
         record["epoch_time_s"] = time.perf_counter() - began
         self.history.append(record)
-        bar.set_postfix({k: round(v, 4) for k, v in record.items() if k in ("train_loss", "val_precision_at_1")})
+        shown = ("train_loss", "val_precision_at_1")
+        bar.set_postfix({k: round(v, 4) for k, v in record.items() if k in shown and isinstance(v, float)})
         logger.info("epoch %d: %s", epoch, record)
 
         value = record[monitor]  # type: ignore[literal-required]

@@ -88,7 +88,7 @@ class MetricLearningTask(Task):
         def on_epoch(record: EpochRecord) -> None:
             nonlocal elapsed
             elapsed += record["epoch_time_s"]
-            row = {k: v for k, v in record.items() if k in METRIC_LEARNING_REPORTS}
+            row = {k: float(v) for k, v in record.items() if k in METRIC_LEARNING_REPORTS and isinstance(v, int | float)}
             row["train_time_s"] = elapsed
             rows.append(row)
             if report is not None:
@@ -123,6 +123,7 @@ class MetricLearningTask(Task):
 
         options = self.study
         dataset = _dataset(config)
+        run.describe_dataset(section, dataset)
         train = dataset["train"]
         val = dataset.splits.get("val")
         model = MetricLearner.from_config(config)
