@@ -28,6 +28,7 @@ __all__ = [
     "MAX_NAME_BYTES",
     "atomic_path",
     "atomic_write",
+    "cache_dir",
     "ensure_folder",
     "escape_markdown",
     "safe_name",
@@ -238,3 +239,12 @@ def save_figure(fig: Figure, path: str | Path, dpi: int = 120) -> Path:
     with atomic_path(target) as tmp:
         fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format=fmt)
     return target
+
+
+def cache_dir() -> Path:
+    """embedlab's cache: ``$EMBEDLAB_CACHE_DIR``, ``$XDG_CACHE_HOME/embedlab`` or ``~/.cache/embedlab``."""
+    env = os.environ.get("EMBEDLAB_CACHE_DIR")
+    if env:
+        return Path(env).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "embedlab"

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from embedlab.errors import ConfigError, InputError
+from embedlab.io import cache_dir
 from embedlab.words import WordVectors, default_vectors
-from embedlab.words.training import cache_dir
 
 
 def test_train_word2vec_and_fasttext(tmp_path):

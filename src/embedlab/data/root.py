@@ -14,6 +14,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from embedlab.io import cache_dir
+
 __all__ = ["DATA_ROOT_VARIABLE", "data_root", "resolve_root"]
 
 #: The environment variable that names the data root.
@@ -25,8 +27,6 @@ def data_root() -> Path:
 
     The folder is not created here; a loader creates it only when it downloads into it.
     """
-    from embedlab.words.training import cache_dir
-
     env = os.environ.get(DATA_ROOT_VARIABLE)
     return Path(env).expanduser() if env else cache_dir() / "data"
 

@@ -1,6 +1,6 @@
-"""Classifier baselines (the seed's MLP and a linear probe) and a small trainer for them.
+"""Classifier baselines (the tuning exercise's MLP and a linear probe) and a small trainer for them.
 
-The networks are plain ``torch.nn.Sequential`` stacks, the PyTorch form of the seed's Keras
+The networks are plain ``torch.nn.Sequential`` stacks, the PyTorch form of the exercise's Keras
 ``Sequential([Flatten(), Dense(units, relu), Dense(10)])``. The trainer keeps the whole
 dataset on the device as tensors and slices batches from it, so an epoch on a small
 dataset costs a few milliseconds. Torch is imported only inside functions, so the params
@@ -50,7 +50,7 @@ class MLPClassifierParams(Params):
     """Parameters of ``mlp-classifier``: Flatten, Dense(units, relu), Dense(num_classes)."""
 
     units: int = Field(
-        512, ge=1, le=MAX_WIDTH, description="Width of the hidden layer (the seed searched 16..512)."
+        512, ge=1, le=MAX_WIDTH, description="Width of the hidden layer (the tuning exercise searched 16..512)."
     )
     num_classes: int = Field(10, ge=2, le=MAX_CLASSES, description="Number of output logits.")
     in_features: int | None = Field(
@@ -97,7 +97,7 @@ def _first_linear(in_features: int | None, out_features: int) -> torch.nn.Module
 def mlp_classifier(
     units: int = 512, num_classes: int = 10, in_features: int | None = None
 ) -> torch.nn.Module:
-    """Build the seed's MLP: ``Flatten -> Linear(units) -> ReLU -> Linear(num_classes)``.
+    """Build the tuning exercise's MLP: ``Flatten -> Linear(units) -> ReLU -> Linear(num_classes)``.
 
     Parameters
     ----------
@@ -135,7 +135,7 @@ def linear_probe(num_classes: int = 10, in_features: int | None = None) -> torch
 
 
 def count_parameters(model: torch.nn.Module) -> int:
-    """Number of trainable parameters (the seed's best MLP on 28x28 inputs had 279,850)."""
+    """Number of trainable parameters (the tuning exercise's best MLP on 28x28 inputs had 279,850)."""
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
@@ -250,7 +250,7 @@ def train_classifier(
     """Train a classifier with Adam and cross-entropy on in-memory data held on the device.
 
     Torch runs on the number of threads :func:`embedlab.threads.num_threads` picks for one
-    step's multiply-adds (one thread for the seed's small MLP).
+    step's multiply-adds (one thread for the tuning exercise's small MLP).
 
     Parameters
     ----------

@@ -99,7 +99,7 @@ class TripletLoss(Loss):
     """Triplet margin loss ``max(d(a,p) − d(a,n) + margin, 0)`` (Weinberger & Saul; FaceNet).
 
     Parameters are those of :class:`~embedlab.learn.params.TripletLossParams`; the defaults
-    are the seed study's (α = 0.4, squared Euclidean, mean). With ``indices=None`` every valid
+    are the triplet exercise's (α = 0.4, squared Euclidean, mean). With ``indices=None`` every valid
     triplet of the batch is scored, in chunks of anchors so memory stays bounded.
     """
 

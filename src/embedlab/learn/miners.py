@@ -154,7 +154,7 @@ class Miner(ParamsComponent, ABC):
 
 
 class RandomMiner(Miner):
-    """Random valid triplets, as the seed study drew them: per anchor, a random positive and negative."""
+    """Random valid triplets, as the triplet exercise drew them: per anchor, a random positive and negative."""
 
     params: RandomMinerParams
     recipe = _recipe(nonzero=True)

@@ -31,7 +31,7 @@ class EmbeddingNet(nn.Module):
 
 
 def seed_cnn(embedding_dim: int = 10, in_channels: int = 1, normalize: bool = False) -> EmbeddingNet:
-    """The seed study's network: Conv(8,3,same)–Conv(16,3)–MaxPool(2)–Conv(32,3)–Dense(128)–Dense(dim).
+    """The triplet exercise's network: Conv(8,3,same)–Conv(16,3)–MaxPool(2)–Conv(32,3)–Dense(128)–Dense(dim).
 
     ReLU follows every layer but the last; the input size is inferred on the first batch.
     """

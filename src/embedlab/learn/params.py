@@ -81,7 +81,7 @@ _DISTANCE = "Distance between embeddings: 'euclidean', 'squared-euclidean' or 'c
 class TripletLossParams(Params):
     """Parameters of the ``triplet`` loss, ``max(d(a,p) − d(a,n) + margin, 0)``.
 
-    The defaults are the seed study's: margin 0.4, squared Euclidean distance, mean over triplets.
+    The defaults are the triplet exercise's: margin 0.4, squared Euclidean distance, mean over triplets.
     """
 
     margin: float = Field(
@@ -90,7 +90,7 @@ class TripletLossParams(Params):
     distance: DistanceName = Field("squared-euclidean", description=_DISTANCE)
     reduction: Literal["mean", "mean-nonzero", "sum"] = Field(
         "mean",
-        description="'mean' over all triplets (the seed's), 'mean-nonzero' over triplets with a "
+        description="'mean' over all triplets (the triplet exercise's), 'mean-nonzero' over triplets with a "
         "positive loss (PyTorch Metric Learning's default), or 'sum'.",
     )
     soft: bool = Field(
@@ -139,7 +139,7 @@ class SupConLossParams(Params):
 
 
 class RandomMinerParams(Params):
-    """Parameters of the ``random`` miner: the seed study's random valid triplets."""
+    """Parameters of the ``random`` miner: the triplet exercise's random valid triplets."""
 
     triplets_per_anchor: int = Field(
         1, ge=1, le=MAX_TRIPLETS_PER_ANCHOR, description="Random triplets drawn for each anchor."
@@ -188,10 +188,10 @@ class DistanceWeightedMinerParams(Params):
 
 
 class SeedCNNParams(Params):
-    """Parameters of the ``seed-cnn`` backend: the seed study's network, input size inferred."""
+    """Parameters of the ``seed-cnn`` backend: the triplet exercise's network, input size inferred."""
 
     embedding_dim: int = Field(
-        10, ge=1, le=MAX_WIDTH, description="Size of the embedding (the seed's is 10)."
+        10, ge=1, le=MAX_WIDTH, description="Size of the embedding (the triplet exercise's is 10)."
     )
     in_channels: int = Field(1, ge=1, le=MAX_CHANNELS, description="Input channels.")
     normalize: bool = Field(False, description="L2-normalise the output embeddings.")
@@ -233,7 +233,7 @@ class TrainingSettings(Params):
     lr: float = Field(1e-3, gt=0, description="Learning rate.")
     weight_decay: float = Field(0.0, ge=0, description="L2 weight decay.")
     optimizer: Literal["adam", "adamw", "sgd"] = Field(
-        "adam", description="'adam' (the seed's), 'adamw' or 'sgd' (momentum 0.9)."
+        "adam", description="'adam' (the exercises'), 'adamw' or 'sgd' (momentum 0.9)."
     )
     m_per_class: int = Field(4, ge=1, le=MAX_BATCH, description="Items per class in an M-per-class batch.")
     device: str = Field("auto", description="'auto' (CUDA when present), 'cpu' or 'cuda[:N]'.")

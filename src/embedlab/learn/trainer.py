@@ -78,7 +78,7 @@ def as_image_tensor(X: Any, who: str = "X") -> torch.Tensor:
     """Turn ``(N, H, W)``, ``(N, C, H, W)`` or ``(N, F)`` data (array or tensor) into a float32 tensor.
 
     ``(N, H, W)`` gains a channel axis. Integer images (``uint8``) are scaled by 1/255, as in
-    the seed study.
+    the triplet exercise.
 
     Raises
     ------

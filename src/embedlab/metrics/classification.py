@@ -518,7 +518,7 @@ def classification_report(
         ``"auto"``, ``"probabilities"``, ``"logits"`` (softmax applied) or ``"labels"``. With hard
         labels, ROC AUC and average precision are ``None`` and listed under ``"unavailable"``.
     recall_target
-        Classes with recall below it are flagged (the seed recommends 0.8 for every class).
+        Classes with recall below it are flagged (the imbalanced-data exercise asks for 0.8 on every class).
     zero_division
         Value of precision/recall/F1 when their denominator is 0 (scikit-learn's
         ``zero_division``); 0.0 is scikit-learn's default value, without its warning.

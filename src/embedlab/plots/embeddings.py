@@ -1,4 +1,4 @@
-"""2-D maps of embeddings coloured by label: train and validation side by side, as in the seed study."""
+"""2-D maps of embeddings coloured by label: train and validation side by side, as in the triplet exercise."""
 
 from __future__ import annotations
 
@@ -100,7 +100,7 @@ def plot_embeddings(
     val, val_labels
         Optional validation embeddings, drawn in a second panel.
     method
-        ``"tsne"`` (as the seed study) or ``"pca"`` (fast, linear).
+        ``"tsne"`` (as the triplet exercise does) or ``"pca"`` (fast, linear).
     class_names
         Legend names indexed by label.
     max_points

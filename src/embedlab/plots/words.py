@@ -36,7 +36,7 @@ __all__ = [
 
 Projection = Literal["pca", "tsne", "offset"]
 
-#: The seed's arrow pairs: gender, and singular to plural.
+#: The word exercise's arrow pairs: gender, and singular to plural.
 GENDER_PAIRS = [("actor", "actress"), ("king", "queen"), ("man", "woman"), ("boy", "girl")]
 PLURAL_PAIRS = [("cat", "cats"), ("car", "cars"), ("house", "houses"), ("farm", "farms")]
 
@@ -184,7 +184,7 @@ def plot_arrows(
 
     The title reports the mean cosine between the pairs' difference vectors in the full
     space, and the legend each pair's cosine with the mean offset of the *other* pairs, so
-    parallelism is measured, not only seen, and an outlier (the seed's ``farm``) stands out.
+    parallelism is measured, not only seen, and an outlier (``farm`` in the word exercise) stands out.
     ``method="offset"`` lays x along the mean offset, so parallel arrows point right.
     """
     if not pairs:

@@ -261,9 +261,9 @@ class TuneResult:
         Parameters
         ----------
         epochs
-            Epochs for both runs (the seed retrained for 50); default: ``max_epochs``.
+            Epochs for both runs (the tuning exercise retrained for 50); default: ``max_epochs``.
         baseline
-            Parameter values of the baseline by dotted path (the seed's was
+            Parameter values of the baseline by dotted path (the tuning exercise's was
             ``{"backend.units": 512, "train.lr": 0.01}``); parameters left out take the
             settings' ``baseline``, then the component's default.
         progress

@@ -1,6 +1,6 @@
-"""Diagnosing a failing analogy, as the seed study did for ``young : cow :: old : ?``.
+"""Diagnosing a failing analogy, as the word exercise did for ``young : cow :: old : ?``.
 
-With the convention ``a : b :: c : ?`` (answer near ``b - a + c``), the seed's question is
+With the convention ``a : b :: c : ?`` (answer near ``b - a + c``), the exercise's question is
 ``diagnose_analogy(wv, "old", "young", "cow", ["calf", "veal"])``: cow + young - old.
 """
 

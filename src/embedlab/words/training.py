@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from embedlab.errors import ConfigError, InputError
-from embedlab.io import atomic_path
+from embedlab.io import atomic_path, cache_dir
 from embedlab.words.vectors import WordVectors
 
-__all__ = ["train", "default_vectors", "default_corpus", "cache_dir", "DEFAULT_SETTINGS"]
+__all__ = ["train", "default_vectors", "default_corpus", "DEFAULT_SETTINGS"]
 
 logger = logging.getLogger(__name__)
 
@@ -35,15 +35,6 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "seed": 0,
 }
 _DEFAULT_VERSION = 1
-
-
-def cache_dir() -> Path:
-    """embedlab's cache: ``$EMBEDLAB_CACHE_DIR``, ``$XDG_CACHE_HOME/embedlab`` or ``~/.cache/embedlab``."""
-    env = os.environ.get("EMBEDLAB_CACHE_DIR")
-    if env:
-        return Path(env)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "embedlab"
 
 
 class _Sentences:
@@ -205,7 +196,7 @@ def default_vectors(
     Parameters
     ----------
     cache
-        The cache folder; ``None`` is :func:`cache_dir`.
+        The cache folder; ``None`` is :func:`embedlab.io.cache_dir`.
     progress
         Show progress while training.
     device

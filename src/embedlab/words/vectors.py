@@ -480,7 +480,7 @@ class WordVectors:
         return self._pack(res.indices, res.scores, topn)
 
     def formulations(self, w1: str, w2: str, w3: str, topn: int = 10) -> dict[str, Scored]:
-        """The seed's two analogy formulations side by side.
+        """The word exercise's two analogy formulations side by side.
 
         ``w1 + w2 - w3`` is ``most_similar(positive=[w1, w2], negative=[w3])``, the right one;
         ``w1 + w3 - w2`` swaps the roles of ``w2`` and ``w3``.
