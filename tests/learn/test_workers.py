@@ -67,6 +67,20 @@ def test_a_killed_worker_restarts_from_the_last_checkpoint(digits, two_workers, 
     assert [r["epoch"] for r in resumed.history_] == [1, 2, 3, 4, 5, 6]
 
 
+def test_resume_continues_a_two_worker_run_from_its_latest_checkpoint(digits, two_workers, tmp_path):
+    checkpoints = tmp_path / "checkpoints"
+    # the warm-up of the 5-epoch run (its miner's recipe scales it with the epochs)
+    first, _ = fit(digits, workers=2, epochs=3, warmup_epochs=1, checkpoint_dir=checkpoints)
+    assert [r["epoch"] for r in first.history_] == [1, 2, 3]
+    assert (checkpoints / "ray-train").is_dir()  # Ray Train's own storage, in the run's folder
+    resumed, records = fit(digits, workers=2, checkpoint_dir=checkpoints, resume=True)
+    assert [r["epoch"] for r in records] == [4, 5]  # only the epochs left were trained
+    assert [r["epoch"] for r in resumed.history_] == [1, 2, 3, 4, 5]
+    uninterrupted = two_workers[0].model_.state_dict()
+    for name, weight in resumed.model_.state_dict().items():
+        torch.testing.assert_close(weight, uninterrupted[name], atol=1e-6, rtol=0, msg=name)
+
+
 def test_a_config_with_two_workers_runs_and_learns(digits, tmp_path, ray_session):
     """``embedlab run`` with ``train: {workers: 2}`` and the default epochs; held-out precision@1 >= 0.95."""
     config = {
