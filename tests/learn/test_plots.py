@@ -49,3 +49,56 @@ def test_projection_keeps_2d_and_checks_input():
         project_2d(bad)
     with pytest.raises(InputError, match="embeddings but"):
         plot_embeddings(*blobs()[:1], np.zeros(3))
+
+
+def test_embeddings_and_history_draw_into_given_axes():
+    import matplotlib.pyplot as plt
+
+    from embedlab.plots.embeddings import plot_history
+
+    X, y = blobs()
+    fig, axes = plt.subplots(1, 2)
+    try:
+        assert plot_embeddings(X, y, X, y, method="pca", axes=axes) is fig
+        assert all(ax.collections for ax in axes)
+        assert axes[1].get_legend() is not None and not fig.legends
+        with pytest.raises(InputError, match="pass 1 Axes"):
+            plot_embeddings(X, y, method="pca", axes=axes)
+        history = [{"epoch": 1, "train_loss": 1.0, "val_accuracy": 0.5}]
+        other, panels = plt.subplots(1, 2)
+        assert plot_history(history, axes=panels) is other
+        assert panels[0].lines and panels[1].lines
+        plt.close(other)
+    finally:
+        plt.close(fig)
+
+
+def test_axes_of_two_figures_are_refused():
+    import matplotlib.pyplot as plt
+
+    X, y = blobs()
+    one, a = plt.subplots()
+    two, b = plt.subplots()
+    try:
+        with pytest.raises(InputError, match="several figures"):
+            plot_embeddings(X, y, X, y, method="pca", axes=[a, b])
+    finally:
+        plt.close(one)
+        plt.close(two)
+
+
+def test_retrain_curves_draw_into_given_axes():
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from embedlab.plots.tuning import plot_retrain
+    from embedlab.tuning.result import RetrainReport
+
+    history = pd.DataFrame({"epoch": [1, 2], "train_loss": [1.0, 0.5], "val_loss": [1.1, 0.7]})
+    report = RetrainReport("val_loss", 2, {}, {}, history, history, {}, {})
+    fig, axes = plt.subplots(1, 1, squeeze=False)
+    try:
+        assert plot_retrain(report, metrics=("loss",), axes=axes[0]) is fig
+        assert len(axes[0][0].lines) == 4
+    finally:
+        plt.close(fig)

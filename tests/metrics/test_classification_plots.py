@@ -88,3 +88,28 @@ def test_recall_bars_print_failing_values_but_not_absent_classes():
     ax = plots.recall_bars(report).axes[0]
     assert [t.get_text() for t in ax.texts] == ["0.00"]
     assert [b.get_edgecolor()[:3] for b in ax.patches][0] == (1.0, 0.0, 0.0)
+
+
+@pytest.mark.parametrize("draw", [plots.roc_curves, plots.pr_curves, plots.recall_bars])
+def test_single_panel_plots_draw_into_given_axes(report, draw):
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2)
+    try:
+        assert draw(report, ax=right) is fig
+        assert right.has_data() and not left.has_data()
+    finally:
+        plt.close(fig)
+
+
+def test_confusion_heatmap_draws_into_given_axes_and_checks_their_number(report):
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 3)
+    try:
+        assert plots.confusion_heatmap(report, axes=axes[1:]) is fig
+        assert axes[1].images and axes[2].images and not axes[0].images
+        with pytest.raises(InputError, match="pass 2 Axes"):
+            plots.confusion_heatmap(report, axes=axes)
+    finally:
+        plt.close(fig)

@@ -117,3 +117,27 @@ def test_arrow_legend_names_the_outlier(cow_space):
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert len(labels) == 3 and all("cos to others" in t for t in labels)
     plt.close(fig)
+
+
+def test_every_word_figure_draws_into_given_axes(cow_space):
+    import matplotlib.pyplot as plt
+
+    d = cow_space.diagnose_analogy("old", "young", "cow", ["calf", "veal"])
+    fig, axes = plt.subplots(2, 3)
+    top, bottom = list(axes[0]), list(axes[1])
+    try:
+        assert wplots.plot_diagnosis(d, axes=top[:2]) is fig
+        assert wplots.plot_neighbors(cow_space, ["cow", "old", "mad"], topn=3, axes=bottom) is fig
+        assert [ax.get_title() for ax in bottom] == ["cow", "old", "mad"]
+        formulations = cow_space.formulations("cow", "young", "old", topn=4)
+        other, pair = plt.subplots(1, 2)
+        assert wplots.plot_formulations(formulations, axes=pair) is other
+        assert pair[0].get_title() == "cow + young - old"
+        plt.close(other)
+        with pytest.raises(InputError, match="pass 2 Axes"):
+            wplots.plot_diagnosis(d, axes=top)
+        assert wplots.plot_arrows(cow_space, [("old", "young"), ("cow", "calf")], ax=top[2]) is fig
+        assert top[2].get_title().startswith("difference vectors")
+        assert not top[0].get_title().startswith("difference vectors")
+    finally:
+        plt.close(fig)

@@ -7,6 +7,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from matplotlib.figure import Figure
+
     from embedlab.metrics.classification import SplitReports
 
 __all__ = ["json_ready", "save_reports"]
@@ -56,7 +60,7 @@ def save_reports(
         written.append(target / "report.json")
     if figures:
         for split, report in reports.items():
-            makers = [("confusion", plots.confusion_heatmap)]
+            makers: list[tuple[str, Callable[..., Figure]]] = [("confusion", plots.confusion_heatmap)]
             if report.probabilities is not None:
                 makers = [("roc", plots.roc_curves), ("pr", plots.pr_curves), *makers]
             for suffix, make in makers:  # figures are built without pyplot: nothing to close

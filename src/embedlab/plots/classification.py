@@ -2,18 +2,20 @@
 
 Each function takes a :class:`~embedlab.metrics.classification.ClassificationReport` (recall
 bars also take several splits) and returns a matplotlib ``Figure``, built without pyplot so
-nothing is shown or kept globally; save one with :func:`embedlab.io.save_figure`.
+nothing is shown or kept globally; save one with :func:`embedlab.io.save_figure`. Given ``ax``
+(or ``axes`` for the two-panel confusion heatmap), each draws there and returns that figure.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from embedlab.errors import InputError
+from embedlab.plots._axes import axes_and_figure, panels_and_figure
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -28,6 +30,14 @@ def _figure(width: float, height: float) -> Figure:
     from matplotlib.figure import Figure
 
     return Figure(figsize=(width, height), layout="constrained")
+
+
+def _figure_and_axes(ax: Axes | None, width: float, height: float) -> tuple[Figure, Axes]:
+    """``ax`` with its figure, or one new axes on a new constrained-layout figure."""
+    if ax is None:
+        fig = _figure(width, height)
+        return fig, fig.add_subplot()
+    return axes_and_figure(ax, (width, height))
 
 
 def _colors(n: int) -> list[tuple[float, float, float, float]]:
@@ -50,7 +60,7 @@ def _title(base: str, title: str | None) -> str:
     return f"{title}: {base}" if title else base
 
 
-def roc_curves(report: ClassificationReport, title: str | None = None) -> Figure:
+def roc_curves(report: ClassificationReport, title: str | None = None, ax: Axes | None = None) -> Figure:
     """One-vs-rest ROC curve of every class, with its AUC in the legend.
 
     Parameters
@@ -59,6 +69,8 @@ def roc_curves(report: ClassificationReport, title: str | None = None) -> Figure
         A report built from probabilities or logits.
     title
         Prefix of the figure title, e.g. the split's name.
+    ax
+        Draw into these axes; their figure is returned.
 
     Raises
     ------
@@ -69,8 +81,7 @@ def roc_curves(report: ClassificationReport, title: str | None = None) -> Figure
 
     proba = _needs_scores(report, "ROC curves")
     auc = report.roc_auc or {}
-    fig = _figure(6.4, 5.2)
-    ax = fig.add_subplot()
+    fig, ax = _figure_and_axes(ax, 6.4, 5.2)
     for c, (name, color) in enumerate(zip(report.class_names, _colors(len(report.class_names)), strict=True)):
         if math.isnan(auc.get(name, math.nan)):
             ax.plot([], [], color=color, label=f"{name} (AUC undefined: one-sided split)")
@@ -85,10 +96,11 @@ def roc_curves(report: ClassificationReport, title: str | None = None) -> Figure
     return fig
 
 
-def pr_curves(report: ClassificationReport, title: str | None = None) -> Figure:
+def pr_curves(report: ClassificationReport, title: str | None = None, ax: Axes | None = None) -> Figure:
     """Precision-recall curve of every class, with its average precision in the legend.
 
-    A dotted line per class marks its prevalence, the precision of a random classifier.
+    A dotted line per class marks its prevalence, the precision of a random classifier. ``ax``
+    draws into given axes; their figure is returned.
 
     Raises
     ------
@@ -99,8 +111,7 @@ def pr_curves(report: ClassificationReport, title: str | None = None) -> Figure:
 
     proba = _needs_scores(report, "PR curves")
     ap = report.average_precision or {}
-    fig = _figure(6.4, 5.2)
-    ax = fig.add_subplot()
+    fig, ax = _figure_and_axes(ax, 6.4, 5.2)
     for c, (name, color) in enumerate(zip(report.class_names, _colors(len(report.class_names)), strict=True)):
         positive = report.y_true == c
         if math.isnan(ap.get(name, math.nan)):
@@ -129,13 +140,18 @@ def _heatmap(ax: Axes, values: np.ndarray, names: tuple[str, ...], fmt: str, lab
     ax.set(xlabel="predicted class", ylabel="true class")
 
 
-def confusion_heatmap(report: ClassificationReport, title: str | None = None) -> Figure:
+def confusion_heatmap(
+    report: ClassificationReport, title: str | None = None, axes: Sequence[Axes] | None = None
+) -> Figure:
     """The confusion matrix as two heatmaps: counts, and normalised over each true class (the
-    diagonal is then the recall)."""
+    diagonal is then the recall). ``axes``: two Axes of one figure to draw them into."""
     n = len(report.class_names)
     size = max(4.0, 0.55 * n + 2.5)
-    fig = _figure(2 * size + 1, size)
-    left, right = fig.subplots(1, 2)
+    if axes is None:
+        fig = _figure(2 * size + 1, size)
+        left, right = fig.subplots(1, 2)
+    else:
+        fig, (left, right) = panels_and_figure(axes, 2, (2 * size + 1, size))
     _heatmap(left, report.confusion_matrix, report.class_names, "d", "samples")
     left.set_title("counts")
     _heatmap(
@@ -150,6 +166,7 @@ def recall_bars(
     reports: ClassificationReport | Mapping[str, ClassificationReport],
     target: float | None = None,
     title: str | None = None,
+    ax: Axes | None = None,
 ) -> Figure:
     """Per-class recall as bars, one group per class and one bar per split, with the target line.
 
@@ -165,6 +182,8 @@ def recall_bars(
         The recall target; defaults to the first report's ``recall_target``.
     title
         Prefix of the figure title.
+    ax
+        Draw into these axes; their figure is returned.
     """
     from embedlab.metrics.classification import ClassificationReport
 
@@ -181,8 +200,7 @@ def recall_bars(
     names = first.class_names
     x = np.arange(len(names))
     width = 0.8 / len(splits)
-    fig = _figure(max(5.0, 0.6 * len(names) * max(1, len(splits) / 2) + 2), 4.2)
-    ax = fig.add_subplot()
+    fig, ax = _figure_and_axes(ax, max(5.0, 0.6 * len(names) * max(1, len(splits) / 2) + 2), 4.2)
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import numpy as np
 
 from embedlab.errors import ConfigError, InputError
+from embedlab.plots._axes import panels_and_figure
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -90,6 +91,7 @@ def plot_embeddings(
     seed: int = 0,
     title: str | None = None,
     path: str | Path | None = None,
+    axes: Sequence[Axes] | None = None,
 ) -> Figure:
     """Plot train (and validation) embeddings in 2-D, one colour per label, side by side.
 
@@ -111,21 +113,21 @@ def plot_embeddings(
         Figure title.
     path
         Save the figure there (atomically) as well as returning it.
+    axes
+        Draw into these Axes of one figure: one per panel (two with ``val``, else one).
 
     Returns
     -------
     matplotlib.figure.Figure
     """
-    import matplotlib.pyplot as plt
-
     panels = [("train", train, train_labels)]
     if val is not None:
         if val_labels is None:
             raise InputError("val was given without val_labels")
         panels.append(("validation", val, val_labels))
     rng = np.random.default_rng(seed)
-    fig, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 5), squeeze=False)
-    for ax, (name, emb, lab) in zip(axes[0], panels, strict=True):
+    fig, drawn = panels_and_figure(axes, len(panels), (5.5 * len(panels), 5))
+    for ax, (name, emb, lab) in zip(drawn, panels, strict=True):
         X, y = _as_numpy(emb), _as_numpy(lab).reshape(-1)
         if len(X) != len(y):
             raise InputError(f"{name}: {len(X)} embeddings but {len(y)} labels")
@@ -135,9 +137,12 @@ def plot_embeddings(
         _scatter(
             ax, project_2d(X, method, seed), y, class_names, f"{name} ({method.upper()}, {len(X)} points)"
         )
-    handles, legend_labels = axes[0][0].get_legend_handles_labels()
-    fig.legend(handles, legend_labels, loc="center right", markerscale=3, frameon=False)
-    fig.subplots_adjust(right=0.85)
+    handles, legend_labels = drawn[0].get_legend_handles_labels()
+    if axes is None:
+        fig.legend(handles, legend_labels, loc="center right", markerscale=3, frameon=False)
+        fig.subplots_adjust(right=0.85)
+    else:  # a caller's figure keeps its layout; a figure legend could cover their other axes
+        drawn[-1].legend(handles, legend_labels, loc="best", markerscale=3, fontsize="small")
     if title:
         fig.suptitle(title)
     if path is not None:
@@ -155,7 +160,9 @@ _SCORES = (
 )
 
 
-def plot_history(history: Sequence[EpochRecord], title: str | None = None) -> Figure:
+def plot_history(
+    history: Sequence[EpochRecord], title: str | None = None, axes: Sequence[Axes] | None = None
+) -> Figure:
     """Plot a trainer's history per epoch: training and validation loss, and the scores it has.
 
     The second panel shows validation precision@1 (metric learning) or training and validation
@@ -169,14 +176,14 @@ def plot_history(history: Sequence[EpochRecord], title: str | None = None) -> Fi
         as every embedlab trainer returns them.
     title
         Figure title.
+    axes
+        Draw into these Axes of one figure: two when the records hold scores, else one.
 
     Raises
     ------
     InputError
         For an empty history, or records without ``epoch`` and ``train_loss``.
     """
-    import matplotlib.pyplot as plt
-
     if not history:
         raise InputError("history is empty; train for at least one epoch")
     missing = [key for key in ("epoch", "train_loss") if key not in history[0]]
@@ -188,8 +195,8 @@ def plot_history(history: Sequence[EpochRecord], title: str | None = None) -> Fi
     epochs = [h["epoch"] for h in history]
     # The second panel: retrieval for metric learning, accuracy for a classifier.
     scores = [(k, label) for k, label in _SCORES if k in history[0]]
-    fig, axes = plt.subplots(1, 2 if scores else 1, figsize=(11 if scores else 5.5, 4), squeeze=False)
-    ax = axes[0][0]
+    fig, drawn = panels_and_figure(axes, 2 if scores else 1, (11 if scores else 5.5, 4))
+    ax = drawn[0]
     ax.plot(epochs, [h["train_loss"] for h in history], marker="o", label="train")
     if "val_loss" in history[0]:
         ax.plot(epochs, [h["val_loss"] for h in history], marker="o", label="validation")
@@ -197,9 +204,11 @@ def plot_history(history: Sequence[EpochRecord], title: str | None = None) -> Fi
     ax.set_ylabel("loss")
     ax.legend()
     if scores:
-        ax = axes[0][1]
+        ax = drawn[1]
         for key, label in scores:
-            ax.plot(epochs, [h.get(key, float("nan")) for h in history], marker="o", label=label)
+            # EpochRecord.get with a str key is typed object; every _SCORES key holds a float.
+            values = [cast("float", h.get(key, float("nan"))) for h in history]
+            ax.plot(epochs, values, marker="o", label=label)
         ax.set_xlabel("epoch")
         ax.set_ylabel("score")
         ax.set_ylim(0, 1.02)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from embedlab.plots._axes import axes_and_figure
+from embedlab.plots._axes import axes_and_figure, panels_and_figure
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -80,7 +81,11 @@ def plot_trials(
     return fig
 
 
-def plot_retrain(report: RetrainReport, metrics: tuple[str, ...] = ("accuracy", "loss")) -> Figure:
+def plot_retrain(
+    report: RetrainReport,
+    metrics: tuple[str, ...] = ("accuracy", "loss"),
+    axes: Sequence[Axes] | None = None,
+) -> Figure:
     """Learning curves (train and validation) of the best configuration against the baseline.
 
     Parameters
@@ -89,11 +94,11 @@ def plot_retrain(report: RetrainReport, metrics: tuple[str, ...] = ("accuracy", 
         From :meth:`embedlab.tuning.TuneResult.retrain_best`.
     metrics
         Metric stems to plot, one panel each (``train_<stem>`` and ``val_<stem>``).
+    axes
+        Draw into these Axes of one figure, one per metric.
     """
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, len(metrics), figsize=(5.5 * len(metrics), 4), squeeze=False)
-    for ax, stem in zip(axes[0], metrics, strict=True):
+    fig, drawn = panels_and_figure(axes, len(metrics), (5.5 * len(metrics), 4))
+    for ax, stem in zip(drawn, metrics, strict=True):
         for label, history, color in (
             ("best", report.best_history, "tab:blue"),
             ("baseline", report.baseline_history, "tab:orange"),
@@ -107,5 +112,6 @@ def plot_retrain(report: RetrainReport, metrics: tuple[str, ...] = ("accuracy", 
         ax.grid(alpha=0.3)
         ax.legend(fontsize="small")
     fig.suptitle(f"retrained for {report.epochs} epochs: best vs baseline")
-    fig.tight_layout()
+    if axes is None:  # a caller's figure keeps its own layout
+        fig.tight_layout()
     return fig

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from embedlab.errors import ConfigError, InputError
-from embedlab.plots._axes import axes_and_figure
+from embedlab.plots._axes import axes_and_figure, panels_and_figure
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -204,11 +204,8 @@ def plot_arrows(
             labels.append(f"{src} -> {dst} (cos to others {agree:.2f})")
         else:
             labels.append(f"{src} -> {dst}")
-    fig = plot_words(wv, [], pairs=pairs, method=method, ax=ax, arrow_labels=labels)
-    fig.axes[0].set_title(
-        title or f"difference vectors ({method.upper()}); mean pairwise cosine {mean_cos:.2f}"
-    )
-    return fig
+    heading = title or f"difference vectors ({method.upper()}); mean pairwise cosine {mean_cos:.2f}"
+    return plot_words(wv, [], pairs=pairs, method=method, title=heading, ax=ax, arrow_labels=labels)
 
 
 def plot_groups(
@@ -257,16 +254,18 @@ def plot_groups(
 
 
 def plot_diagnosis(
-    diag: AnalogyDiagnosis, *, method: Projection = "pca", wv: WordVectors | None = None
+    diag: AnalogyDiagnosis,
+    *,
+    method: Projection = "pca",
+    wv: WordVectors | None = None,
+    axes: Sequence[Axes] | None = None,
 ) -> Figure:
     """The analogy-diagnosis figure: the words and offsets in 2-D, and the answers' scores.
 
     Left: the question's offset (``a -> b``) beside each expected pair (``c -> expected``) and
     the pair to the answer found (``c -> top``). Right: the top answers' scores, with each
-    expected answer's rank and score.
+    expected answer's rank and score. ``axes``: two Axes of one figure to draw them into.
     """
-    import matplotlib.pyplot as plt
-
     wv = wv or diag.wv
     if wv is None:
         raise InputError("the diagnosis holds no vectors; pass wv=")
@@ -275,7 +274,7 @@ def plot_diagnosis(
     if found is not None:
         pairs.append((diag.c, found))
     extra = [w for w, _ in diag.top[:5]]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5.5))
+    fig, (left, right) = panels_and_figure(axes, 2, (13, 5.5))
     plot_words(wv, extra, pairs=pairs, method=method, ax=left)
     left.set_title(
         f"{diag.a} : {diag.b} :: {diag.c} : ?  offsets "
@@ -300,7 +299,8 @@ def plot_diagnosis(
     best = diag.top_with_inputs[0][0] if diag.top_with_inputs else "?"
     note = " (an input word)" if diag.lands_on_input else ""
     right.set_title(f"top answers, inputs excluded; without excluding them: {best!r}{note}", fontsize=9)
-    fig.tight_layout()
+    if axes is None:  # a caller's figure keeps its own layout
+        fig.tight_layout()
     return fig
 
 
@@ -321,35 +321,62 @@ def plot_distance_table(table: Any, *, ax: Axes | None = None) -> Figure:
 
 
 def _scored_panels(
-    panels: Mapping[str, Sequence[tuple[str, float]]], xlabel: str, ncols: int = 2, color: str = "tab:blue"
+    panels: Mapping[str, Sequence[tuple[str, float]]],
+    xlabel: str,
+    ncols: int = 2,
+    color: str = "tab:blue",
+    axes: Sequence[Axes] | None = None,
 ) -> Figure:
     import matplotlib.pyplot as plt
 
     if not panels:
         raise InputError("nothing to plot: no word lists given")
     n = len(panels)
+    if axes is not None:
+        fig, given = panels_and_figure(axes, n, (5.2 * n, 4))
+        _scored_bars(given, panels, xlabel, color)
+        return fig
     ncols = min(ncols, n)
     nrows = (n + ncols - 1) // ncols
     longest = max(len(rows) for rows in panels.values())
     size = (5.2 * ncols, 0.32 * longest * nrows + 1.2 * nrows)
-    fig, axes = plt.subplots(nrows, ncols, figsize=size, squeeze=False)
-    for ax, (title, rows) in zip(axes.flat, panels.items(), strict=False):
-        ax.barh([w for w, _ in rows][::-1], [v for _, v in rows][::-1], color=color)
-        ax.set_title(title, fontsize=10)
-        ax.set_xlabel(xlabel)
-    for ax in list(axes.flat)[n:]:
+    fig, grid = plt.subplots(nrows, ncols, figsize=size, squeeze=False)
+    _scored_bars(list(grid.flat), panels, xlabel, color)
+    for ax in list(grid.flat)[n:]:
         ax.set_visible(False)
     fig.tight_layout()
     return fig
 
 
-def plot_neighbors(wv: WordVectors, words: Iterable[str], topn: int = 10) -> Figure:
-    """One bar chart per word of its nearest neighbours and their cosine similarities."""
+def _scored_bars(
+    axes: Sequence[Axes], panels: Mapping[str, Sequence[tuple[str, float]]], xlabel: str, color: str
+) -> None:
+    """One horizontal bar chart of (word, score) rows per panel, best on top."""
+    for ax, (title, rows) in zip(axes, panels.items(), strict=False):
+        ax.barh([w for w, _ in rows][::-1], [v for _, v in rows][::-1], color=color)
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel(xlabel)
+
+
+def plot_neighbors(
+    wv: WordVectors, words: Iterable[str], topn: int = 10, axes: Sequence[Axes] | None = None
+) -> Figure:
+    """One bar chart per word of its nearest neighbours and their cosine similarities.
+
+    ``axes``: one Axes per (distinct) word, of one figure, to draw them into.
+    """
     words = _unique(words)
     results = wv.neighbors(words, topn=topn)
-    return _scored_panels(dict(zip(words, results, strict=True)), "cosine similarity")
+    return _scored_panels(dict(zip(words, results, strict=True)), "cosine similarity", axes=axes)
 
 
-def plot_formulations(results: Mapping[str, Sequence[tuple[str, float]]]) -> Figure:
-    """The two analogy formulations side by side (the output of :meth:`WordVectors.formulations`)."""
-    return _scored_panels(dict(results), "cosine similarity", ncols=len(results), color="tab:green")
+def plot_formulations(
+    results: Mapping[str, Sequence[tuple[str, float]]], axes: Sequence[Axes] | None = None
+) -> Figure:
+    """The two analogy formulations side by side (the output of :meth:`WordVectors.formulations`).
+
+    ``axes``: one Axes per formulation, of one figure, to draw them into.
+    """
+    return _scored_panels(
+        dict(results), "cosine similarity", ncols=len(results), color="tab:green", axes=axes
+    )
