@@ -135,3 +135,33 @@ def test_dataset_source_cannot_become_live_markup():
     }
     md = render_markdown("Run", {"s": {"dataset": entry}}, {})
     assert "\\<img src=x\\>" in md and "\\[link\\]" in md
+
+
+def test_scored_word_lists_are_numbers_in_json_and_text_in_the_report():
+    values = {
+        "missing": ["hardy", "paris"],
+        "below": [],
+        "neighbours": {"italy": [["italia", 0.9234], ["rome", 0.8]]},
+    }
+    tables = metric_tables(values)
+    assert tables[0] == (["metric", "value"], [["missing", "hardy, paris"], ["below", "none"]])
+    assert tables[1] == (["neighbours", "value"], [["italy", "italia 0.92, rome 0.80"]])
+
+
+def test_metrics_json_has_a_schema_version_and_old_files_still_read(tmp_path):
+    import pytest
+
+    from embedlab import InputError
+    from embedlab.lab.rundir import SCHEMA_VERSION
+
+    run = RunDirectory.create(tmp_path, "demo")
+    run.save_config(ExperimentConfig(name="demo", dataset="digits"))
+    run.log_metrics("words", {"accuracy": 0.5})
+    saved = json.loads(run.metrics_path.read_text())
+    assert saved["schema_version"] == SCHEMA_VERSION == 1
+    del saved["schema_version"]
+    run.metrics_path.write_text(json.dumps(saved))
+    assert RunDirectory.latest(tmp_path, "demo").metrics == {"words": {"accuracy": 0.5}}
+    run.metrics_path.write_text(json.dumps({**saved, "schema_version": 99}))
+    with pytest.raises(InputError, match="schema_version 99"):
+        RunDirectory.latest(tmp_path, "demo")

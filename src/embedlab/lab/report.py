@@ -42,7 +42,30 @@ def _fmt(value: Any) -> str:
         return str(value)
     if isinstance(value, float):
         return "nan" if math.isnan(value) else f"{value:.4g}"
+    if isinstance(value, list):
+        # Scored word lists are stored as [word, score] pairs; plain lists as their items.
+        if not value:
+            return "none"
+        if all(_is_scored(v) for v in value):
+            return ", ".join(f"{v[0]} {v[1]:.2f}" for v in value)
+        return ", ".join(_fmt(v) for v in value)
     return str(value)
+
+
+def _is_scored(value: Any) -> bool:
+    """Whether ``value`` is a ``[word, score]`` pair, as ``metrics.json`` stores scored words."""
+    return (
+        isinstance(value, list | tuple)
+        and len(value) == 2
+        and isinstance(value[0], str)
+        and isinstance(value[1], int | float)
+        and not isinstance(value[1], bool)
+    )
+
+
+def _is_rows(value: Any) -> bool:
+    """Whether ``value`` is a list of mappings, laid out as a table of its own."""
+    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
 
 
 def _flat(row: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -63,14 +86,14 @@ def metric_tables(values: dict[str, Any]) -> list[tuple[list[str], list[list[str
     mapping inside a row spreads into ``outer.inner`` columns (``retrieval.map_at_r``).
     """
     tables: list[tuple[list[str], list[list[str]]]] = []
-    scalars = [[k, _fmt(v)] for k, v in values.items() if not isinstance(v, dict | list)]
+    scalars = [[k, _fmt(v)] for k, v in values.items() if not (isinstance(v, dict) or _is_rows(v))]
     if scalars:
         tables.append((["metric", "value"], scalars))
     for key, value in values.items():
         rows_source: list[tuple[str, Any]] = []
         if isinstance(value, dict):
             rows_source = list(value.items())
-        elif isinstance(value, list) and all(isinstance(v, dict) for v in value):
+        elif _is_rows(value):
             rows_source = [(str(i), v) for i, v in enumerate(value)]
         if not rows_source:
             continue

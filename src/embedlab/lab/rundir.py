@@ -23,7 +23,10 @@ if TYPE_CHECKING:
     from embedlab.config import ExperimentConfig
     from embedlab.data.base import ArrayDataset, DatasetDescription
 
-__all__ = ["RunDirectory"]
+__all__ = ["SCHEMA_VERSION", "RunDirectory"]
+
+#: Version of the ``metrics.json`` layout (see the concepts page); files without one are version 1.
+SCHEMA_VERSION = 1
 
 _STAMP = r"-(\d{8}-\d{6})(?:-(\d+))?"
 
@@ -194,6 +197,13 @@ class RunDirectory:
         metrics = saved.get("metrics", {}) if isinstance(saved, dict) else None
         figures = saved.get("figures", {}) if isinstance(saved, dict) else None
         completed = saved.get("completed", []) if isinstance(saved, dict) else None
+        # Files written before the schema was versioned have no schema_version; they read the same.
+        version = saved.get("schema_version", SCHEMA_VERSION) if isinstance(saved, dict) else None
+        if version != SCHEMA_VERSION:
+            raise InputError(
+                f"run index {str(self.metrics_path)!r} has schema_version {version!r}, "
+                f"this embedlab reads {SCHEMA_VERSION}; {fix} or use the embedlab that wrote it"
+            )
         if not (
             isinstance(metrics, dict)
             and all(isinstance(v, dict) for v in metrics.values())
@@ -212,5 +222,11 @@ class RunDirectory:
 
     def _write_index(self) -> None:
         write_json(
-            self.metrics_path, {"metrics": self.metrics, "figures": self.figures, "completed": self.completed}
+            self.metrics_path,
+            {
+                "schema_version": SCHEMA_VERSION,
+                "metrics": self.metrics,
+                "figures": self.figures,
+                "completed": self.completed,
+            },
         )

@@ -197,7 +197,7 @@ class ClassificationTask(Task):
                 "macro_f1": d["macro avg"]["f1-score"],
                 "macro_recall": d["macro avg"]["recall"],
                 "roc_auc_macro": d["roc_auc"]["macro"] if d["roc_auc"] else None,
-                "below_recall_target": ", ".join(d["below_recall_target"]) or "none",
+                "below_recall_target": list(d["below_recall_target"]),
             }
         recall = {
             name: {split: r.to_dict()[name]["recall"] for split, r in reports.items()}

@@ -88,14 +88,14 @@ class WordsTask(Task):
         if queries:
             found = wv.neighbors(queries, topn=options.topn)
             metrics["neighbours"] = {
-                w: ", ".join(f"{n} {s:.2f}" for n, s in row) for w, row in zip(queries, found, strict=True)
+                w: [[n, float(s)] for n, s in row] for w, row in zip(queries, found, strict=True)
             }
             run.add_figure(section, "neighbours", plots.plot_neighbors(wv, queries, topn=options.topn))
         answers = {}
         for w1, w2, w3 in options.analogies:
             if len(known([w1, w2, w3])) == 3:
                 for name, rows in wv.formulations(w1, w2, w3, topn=options.topn).items():
-                    answers[f"{name}"] = ", ".join(f"{n} {s:.2f}" for n, s in rows[:5])
+                    answers[f"{name}"] = [[n, float(s)] for n, s in rows[:5]]
         if answers:
             metrics["analogies"] = answers
         for name, pairs in options.arrows.items():
@@ -113,11 +113,15 @@ class WordsTask(Task):
                 diagnosis = wv.diagnose_analogy(a, b, c, expected_known, topn=options.topn)
                 metrics["diagnosis"] = {
                     "question": f"{a} : {b} :: {c} : ?",
-                    "top answers": ", ".join(f"{w} {score:.2f}" for w, score in diagnosis.top),
+                    "top answers": [[w, float(score)] for w, score in diagnosis.top],
                     **{
-                        f"expected {w}": f"rank {rank}, score {score:.3f}, cos({b}-{a}, {w}-{c}) = "
-                        f"{diagnosis.offset_cosines[w]:.3f}"
+                        f"expected {w} {key}": value
                         for w, (rank, score) in diagnosis.expected.items()
+                        for key, value in (
+                            ("rank", rank),
+                            ("score", float(score)),
+                            (f"cos({b}-{a}, {w}-{c})", float(diagnosis.offset_cosines[w])),
+                        )
                     },
                     "best answer when inputs are allowed": diagnosis.top_with_inputs[0][0],
                 }
@@ -126,8 +130,10 @@ class WordsTask(Task):
             analogies = wv.evaluate_analogies()
             metrics["google analogies"] = {
                 "accuracy": analogies.accuracy,
-                "semantic": "{}/{}".format(*analogies.semantic),
-                "syntactic": "{}/{}".format(*analogies.syntactic),
+                "semantic correct": analogies.semantic[0],
+                "semantic questions": analogies.semantic[1],
+                "syntactic correct": analogies.syntactic[0],
+                "syntactic questions": analogies.syntactic[1],
                 "questions out of vocabulary": analogies.oov,
             }
             metrics["similarity"] = {
@@ -136,5 +142,5 @@ class WordsTask(Task):
                 for r in [wv.evaluate_similarity(name)]
             }
         if skipped:
-            metrics["not in vocabulary"] = ", ".join(sorted(skipped))
+            metrics["not in vocabulary"] = sorted(skipped)
         run.log_metrics(section, metrics)
