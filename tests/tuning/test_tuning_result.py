@@ -7,7 +7,7 @@ import math
 import pytest
 from matplotlib.figure import Figure
 
-from embedlab.errors import ConfigError
+from embedlab.errors import ConfigError, InputError
 from embedlab.tuning.base import TrialRecord, describe_error, trial_status
 from embedlab.tuning.result import TuneResult, best_value
 from embedlab.tuning.settings import TuneSettings
@@ -87,7 +87,7 @@ def test_plot_and_save(result, tmp_path):
     assert len(ax.lines) == 4 and ax.get_xlabel() == "epoch" and ax.get_ylabel() == "val_accuracy"
     assert "1 failed" in ax.get_title()
     out = result.save(tmp_path / "out")
-    assert {p.name for p in out.iterdir()} == {"trials.csv", "history.csv", "summary.txt"}
+    assert {p.name for p in out.iterdir()} == {"trials.csv", "history.csv", "summary.txt", "result.json"}
 
 
 def test_status_and_errors():
@@ -121,7 +121,7 @@ def test_of_search_takes_the_settings_and_writes_the_folder(result, tmp_path):
     assert (built.metric, built.mode, built.max_epochs, built.wall_time_s) == ("loss", "min", 10, 2.5)
     assert built.baseline == {"train.lr": 0.01} and built.storage_path == folder
     assert isinstance(built.trainable, Retrains)
-    assert {p.name for p in folder.iterdir()} == {"trials.csv", "history.csv", "summary.txt"}
+    assert {p.name for p in folder.iterdir()} == {"trials.csv", "history.csv", "summary.txt", "result.json"}
     settings = settings.model_copy(update={"max_epochs": 3})
     bare = TuneResult.of_search(result.trials, settings, lambda params, report: None, folder, 1.0)
     assert bare.trainable is None and bare.max_epochs == 3
@@ -131,3 +131,28 @@ def test_best_value_skips_what_is_not_a_finite_number():
     values = [0.2, math.nan, None, "x", 0.7, math.inf]
     assert best_value(values, "max") == 0.7 and best_value(values, "min") == 0.2
     assert math.isnan(best_value([math.nan], "max"))
+
+
+def test_load_reads_back_what_save_wrote(result, tmp_path):
+    result.wall_time_s = 4.5
+    result.baseline = {"train.lr": 0.01}
+    loaded = TuneResult.load(result.save(tmp_path / "out"))
+    assert loaded.trials == result.trials
+    assert (loaded.metric, loaded.mode, loaded.max_epochs) == ("val_accuracy", "max", 3)
+    assert loaded.wall_time_s == 4.5
+    assert loaded.baseline == {"train.lr": 0.01} and loaded.storage_path == tmp_path / "out"
+    assert loaded.best_trial.trial_id == "b" and loaded.best_metric == 0.9
+    assert loaded.trainable is None
+
+
+@pytest.mark.parametrize(
+    "content",
+    [None, "{not json", '["a list"]', '{"metric": "loss", "mode": "min"}', '{"trials": [{"bogus": 1}]}'],
+    ids=["missing", "not-json", "not-a-mapping", "no-trials", "bad-trial"],
+)
+def test_load_refuses_a_missing_or_corrupt_result(tmp_path, content):
+    if content is not None:
+        (tmp_path / "result.json").write_text(content, encoding="utf-8")
+    with pytest.raises(InputError, match="result.json") as info:
+        TuneResult.load(tmp_path)
+    assert "\n" not in str(info.value)

@@ -17,9 +17,34 @@ def test_neighbors_equal_most_similar(lee_wv, same):
     same.ranking(ours, [lee_wv.kv.most_similar(w, topn=10) for w in words])
 
 
+def test_single_word_neighbors_are_flat(lee_wv):
+    w = lee_wv.words[10]
+    flat = lee_wv.neighbors(w, topn=5)
+    assert flat == lee_wv.neighbors([w], topn=5)[0]
+    assert all(isinstance(x, str) and isinstance(s, float) for x, s in flat)
+
+
+def test_mapping_protocol(lee_wv):
+    w, v = lee_wv.words[3], lee_wv.words[7]
+    np.testing.assert_array_equal(lee_wv[w], lee_wv.kv[w])
+    assert lee_wv[[w, v]].shape == (2, lee_wv.vector_size)
+    np.testing.assert_array_equal(lee_wv[[w, v]][1], lee_wv.kv[v])
+    assert w in lee_wv and "zzzzqqq" not in lee_wv and 3 not in lee_wv
+    assert len(lee_wv) == len(lee_wv.kv) and list(lee_wv) == lee_wv.kv.index_to_key
+    with pytest.raises(InputError, match="'zzzzqqq'"):
+        lee_wv["zzzzqqq"]
+    assert repr(lee_wv) == f"WordVectors({len(lee_wv):,} words x {lee_wv.vector_size})"
+
+
+def test_repr_names_the_source(tmp_path, lee_wv):
+    path = lee_wv.save(tmp_path / "v.bin")
+    loaded = WordVectors.load(path)
+    assert repr(loaded) == f"WordVectors({len(loaded):,} words x {loaded.vector_size}, source={str(path)!r})"
+
+
 def test_neighbors_restricted_candidates(lee_wv, same):
     w = lee_wv.words[10]
-    got = lee_wv.neighbors(w, topn=5, restrict_vocab=300)
+    got = lee_wv.neighbors([w], topn=5, restrict_vocab=300)
     same.ranking(got, [lee_wv.kv.most_similar(w, topn=5, restrict_vocab=300)])
     assert all(lee_wv.kv.key_to_index[x] < 300 for x, _ in got[0])
     pool = lee_wv.words[100:140]

@@ -9,7 +9,10 @@ from typing import Any
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.utils import Tags
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_array, validate_data
 
 from embedlab.config import Component
 from embedlab.device import resolve_device
@@ -91,7 +94,35 @@ def _component(spec: ComponentSpec, what: str) -> tuple[str, dict[str, Any]] | N
     return component.name, dict(component.params)
 
 
-class MetricLearner(BaseEstimator, TransformerMixin):  # type: ignore[misc]
+def _integral_labels(y: Any) -> Any:
+    """Float labels holding whole numbers (as scikit-learn passes them) cast to int64; others unchanged."""
+    if isinstance(y, np.ndarray) and y.dtype.kind == "f" and np.all(np.isfinite(y)) and np.all(y == np.round(y)):
+        return y.astype(np.int64)
+    return y
+
+
+def _own_fit_checks(X: Any, y: Any) -> None:
+    """embedlab's own checks of ``fit``'s input (their messages name the fix)."""
+    Xt = as_image_tensor(X, "X")
+    yt = to_long_labels(_integral_labels(y), torch.device("cpu"), "y")
+    if len(Xt) != len(yt):
+        raise InputError(f"X has {len(Xt)} rows but y has {len(yt)} labels; they must match")
+
+
+def _both_messages(err: ValueError, own_checks: Callable[[], object]) -> InputError:
+    """scikit-learn's rejection as an InputError, led by embedlab's own message where it has one.
+
+    scikit-learn's estimator checks look for their own phrases; embedlab's name the fix.
+    """
+    theirs = " ".join(str(err).split())  # one line, as embedlab's errors are
+    try:
+        own_checks()
+    except InputError as own:
+        return InputError(f"{own} ({theirs})")
+    return InputError(f"MetricLearner: {theirs}")
+
+
+class MetricLearner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):  # type: ignore[misc]
     """Learn an embedding where items of one class are close: ``fit(X, y)``, then ``transform(X)``.
 
     Every component is a registered plugin, given by name (``"batch-hard"``) or as
@@ -248,17 +279,27 @@ class MetricLearner(BaseEstimator, TransformerMixin):  # type: ignore[misc]
         ConfigError
             For settings outside the bounds of a config's ``train:`` block, or bad components.
         InputError
-            For malformed ``X`` or ``y`` (shape, length, dtype, NaN).
+            For malformed ``X`` or ``y`` (shape, length, dtype, NaN, sparse, empty), with
+            scikit-learn's own message (``InputError`` is a ``ValueError``).
         TrainingError
             When the loss becomes NaN or infinite.
         CheckpointError
             When resuming from a checkpoint that cannot be used.
         """
         self._check_settings()
+        if not isinstance(X, torch.Tensor):  # scikit-learn's checks: sparse, complex, NaN, empty, 1-D
+            raw_X, raw_y = X, y
+            try:
+                X, valid_y = validate_data(self, X, y, allow_nd=True, dtype="numeric")
+                check_classification_targets(valid_y)
+            except ValueError as err:
+                raise _both_messages(err, lambda: _own_fit_checks(raw_X, raw_y)) from err
+            # a column y (which scikit-learn ravels with a warning) gets embedlab's error below
+            y = raw_y if getattr(raw_y, "ndim", 1) != 1 else valid_y
+        _own_fit_checks(X, y)
         Xt = as_image_tensor(X, "X")
-        yt = to_long_labels(y, torch.device("cpu"), "y")
-        if len(Xt) != len(yt):
-            raise InputError(f"X has {len(Xt)} rows but y has {len(yt)} labels; they must match")
+        yt = to_long_labels(_integral_labels(y), torch.device("cpu"), "y")
+        y_val = _integral_labels(y_val)
         spec = self.resolved()
         logger.info("MetricLearner components: %s", spec)
         settings = self._trainer_settings(spec)
@@ -273,7 +314,15 @@ class MetricLearner(BaseEstimator, TransformerMixin):  # type: ignore[misc]
         self.components_ = spec
         self.input_shape_ = tuple(Xt.shape[1:])
         self.n_features_in_ = int(np.prod(self.input_shape_))
+        self._n_features_out = int(embed(self.model_, Xt[:1], self.device_).shape[1])
         return self
+
+    def __sklearn_tags__(self) -> Tags:
+        """scikit-learn's tags: the network computes in float32, so that is the dtype kept."""
+        tags = super().__sklearn_tags__()
+        if tags.transformer_tags is not None:
+            tags.transformer_tags.preserves_dtype = ["float32"]
+        return tags
 
     def _fit_workers(
         self,
@@ -291,7 +340,7 @@ class MetricLearner(BaseEstimator, TransformerMixin):  # type: ignore[misc]
 
         run = WorkerRun(
             workers=self.workers,
-            resources=validate_section(WorkerResources, self.resources_per_worker, "resources_per_worker"),
+            resources=validate_section(WorkerResources, self.resources_per_worker or {}, "resources_per_worker"),
             max_failures=self.max_failures,
             address=self.address,
         )
@@ -318,6 +367,16 @@ class MetricLearner(BaseEstimator, TransformerMixin):  # type: ignore[misc]
             from sklearn.exceptions import NotFittedError
 
             raise NotFittedError("this MetricLearner is not fitted yet; call fit(X, y) first")
+        if not isinstance(X, torch.Tensor):
+            raw = X
+            try:
+                X = (
+                    validate_data(self, X, reset=False, dtype="numeric")
+                    if len(self.input_shape_) == 1
+                    else check_array(X, allow_nd=True, dtype="numeric")
+                )
+            except ValueError as err:
+                raise _both_messages(err, lambda: as_image_tensor(raw, "X")) from err
         Xt = as_image_tensor(X, "X")
         if tuple(Xt.shape[1:]) != self.input_shape_:
             raise InputError(

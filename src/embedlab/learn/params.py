@@ -331,8 +331,8 @@ class MetricLearnerSettings(TrainingSettings):
         "global batch; the updates are those of one process on the global batch. 1: train in this "
         "process, without Ray.",
     )
-    resources_per_worker: WorkerResources = Field(
-        default_factory=WorkerResources, description="With workers > 1: what each worker reserves."
+    resources_per_worker: WorkerResources | None = Field(
+        None, description="With workers > 1: what each worker reserves; None: one CPU and no GPU."
     )
     max_failures: int = Field(
         0,

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from embedlab.errors import ConfigError
+from embedlab.errors import ConfigError, InputError
 from embedlab.tuning.base import TrialRecord, describe_value, is_retrainable
 
 if TYPE_CHECKING:
@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from embedlab.tuning.settings import TuneSettings
 
 __all__ = ["RetrainReport", "TuneResult", "best_value"]
+
+RESULT_FILE = "result.json"
+"""The file in a search's folder that :meth:`TuneResult.load` reads."""
 
 
 def best_value(values: list[Any], mode: str) -> float:
@@ -241,10 +244,25 @@ class TuneResult:
         return plot_trials(self, **kwargs)
 
     def save(self, directory: str | Path) -> Path:
-        """Write ``trials.csv``, ``history.csv`` and ``summary.txt`` into ``directory``, atomically."""
-        from embedlab.io import atomic_write
+        """Write ``trials.csv``, ``history.csv``, ``summary.txt`` and ``result.json`` into ``directory``.
+
+        Each file is written atomically; ``result.json`` holds every trial and is what
+        :meth:`load` reads back.
+        """
+        from embedlab.io import atomic_write, write_json
 
         out = Path(directory)
+        write_json(
+            out / RESULT_FILE,
+            {
+                "metric": self.metric,
+                "mode": self.mode,
+                "max_epochs": self.max_epochs,
+                "wall_time_s": self.wall_time_s,
+                "baseline": self.baseline,
+                "trials": [asdict(trial) for trial in self.trials],
+            },
+        )
         with atomic_write(out / "trials.csv") as fh:
             self.table.to_csv(fh, index=False)
         with atomic_write(out / "history.csv") as fh:
@@ -253,8 +271,41 @@ class TuneResult:
             fh.write(self.summary() + "\n")
         return out
 
+    @classmethod
+    def load(cls, directory: str | Path) -> TuneResult:
+        """Read back a result that :meth:`save` (or a tuner) wrote into ``directory``.
+
+        The loaded result has no trainable, so it cannot :meth:`retrain_best`; parameter
+        values that JSON cannot hold come back as their ``str``.
+
+        Raises
+        ------
+        InputError
+            ``directory`` holds no ``result.json``, or it is not JSON or not a saved result
+            (the message names the file).
+        """
+        from embedlab.io import read_json
+
+        path = Path(directory) / RESULT_FILE
+        fix = "point to a folder written by TuneResult.save or a tuner"
+        data = read_json(path, what="tuning result", fix=fix)
+        try:
+            return cls(
+                [TrialRecord(**trial) for trial in data["trials"]],
+                metric=str(data["metric"]),
+                mode=str(data["mode"]),
+                max_epochs=int(data["max_epochs"]),
+                storage_path=directory,
+                baseline=dict(data["baseline"]),
+                wall_time_s=float(data["wall_time_s"]),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InputError(
+                f"{str(path)!r} is not a saved tuning result ({type(exc).__name__}: {exc}); {fix}"
+            ) from None
+
     def retrain_best(
-        self, epochs: int | None = None, baseline: dict[str, Any] | None = None, progress: bool = False
+        self, epochs: int | None = None, baseline: dict[str, Any] | None = None, progress: bool = True
     ) -> RetrainReport:
         """Retrain the best configuration and a baseline for ``epochs`` epochs, and compare them.
 
@@ -267,7 +318,7 @@ class TuneResult:
             ``{"backend.units": 512, "train.lr": 0.01}``); parameters left out take the
             settings' ``baseline``, then the component's default.
         progress
-            Show progress bars.
+            Show progress bars (only when stderr is a terminal).
 
         Raises
         ------

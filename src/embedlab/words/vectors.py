@@ -10,7 +10,7 @@ import os
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 
@@ -61,6 +61,10 @@ def _collector_paused() -> Iterator[None]:
 class WordVectors:
     """Word vectors with batched neighbour, analogy and evaluation queries.
 
+    It reads like a mapping of words to vectors (``wv["word"]``, ``"word" in wv``, ``len``,
+    iteration over the vocabulary); its :attr:`kv` attribute is the wrapped gensim
+    ``KeyedVectors``, the way back to gensim's own API (nothing is copied).
+
     Parameters
     ----------
     keyed_vectors
@@ -82,6 +86,8 @@ class WordVectors:
     >>> wv = WordVectors.load("vectors.txt")                     # doctest: +SKIP
     >>> wv.neighbors(["italy", "mother"], topn=5)                 # doctest: +SKIP
     >>> wv.analogy(["woman", "king"], ["man"])                    # doctest: +SKIP
+    >>> wv["italy"], wv.neighbors("italy")                        # doctest: +SKIP
+    >>> wv.kv.most_similar("italy")                               # doctest: +SKIP
     """
 
     def __init__(
@@ -115,6 +121,9 @@ class WordVectors:
                 "drop or fix those rows (the file may be corrupt)"
             )
         self.kv = keyed_vectors
+        """The wrapped gensim ``KeyedVectors``: the way back to gensim's own API."""
+        self.source: str | None = None
+        """Where the vectors came from (the ``load`` argument), shown in the repr."""
         self._device = device
         self._chunk_elements = chunk_elements
         self._engine: Engine | None = None
@@ -164,13 +173,14 @@ class WordVectors:
         if str(source) == "default":
             from embedlab.words.training import default_vectors
 
-            return default_vectors(device=device)
-        from embedlab.words.loading import load_keyed_vectors
+            wv = default_vectors(device=device)
+        else:
+            from embedlab.words.loading import load_keyed_vectors
 
-        return cls(
-            load_keyed_vectors(source, trusted=trusted, fmt=format, limit=limit, download=download),
-            device=device,
-        )
+            kv = load_keyed_vectors(source, trusted=trusted, fmt=format, limit=limit, download=download)
+            wv = cls(kv, device=device)
+        wv.source = os.fspath(source)
+        return wv
 
     @classmethod
     def train(cls, corpus: Any, **kwargs: Any) -> WordVectors:
@@ -184,7 +194,9 @@ class WordVectors:
         """The embedded default vectors; see :func:`embedlab.words.training.default_vectors`."""
         from embedlab.words.training import default_vectors
 
-        return default_vectors(**kwargs)
+        wv = default_vectors(**kwargs)
+        wv.source = "default"
+        return wv
 
     def save(self, path: str | os.PathLike[str], *, binary: bool = True) -> Path:
         """Write the vectors in word2vec format (no pickle), atomically; return the path."""
@@ -219,8 +231,25 @@ class WordVectors:
     def __contains__(self, word: object) -> bool:
         return isinstance(word, str) and word in self.kv.key_to_index
 
+    def __iter__(self) -> Iterator[str]:
+        """The vocabulary words, in the file's order."""
+        return iter(self.kv.index_to_key)
+
+    def __getitem__(self, words: str | Iterable[str]) -> np.ndarray:
+        """The vector of a word, or a 2-D array with one row per word of a list.
+
+        Raises
+        ------
+        InputError
+            A word not in the vocabulary (named, with the nearest spellings).
+        """
+        idx = self.indices(words)
+        rows = np.asarray(self.kv.vectors[idx])
+        return rows[0] if isinstance(words, str) else rows
+
     def __repr__(self) -> str:
-        return f"WordVectors({len(self)} words x {self.vector_size} dims)"
+        where = f", source={self.source!r}" if self.source else ""
+        return f"WordVectors({len(self):,} words x {self.vector_size}{where})"
 
     def near_spellings(self, word: str, n: int = 3) -> list[str]:
         """Vocabulary words spelled like ``word`` (case variants first), for error messages."""
@@ -317,6 +346,27 @@ class WordVectors:
         return out
 
     # -- queries ----------------------------------------------------------------------------
+    # a str is also an Iterable[str]; the first overload wins for it, as intended
+    @overload
+    def neighbors(  # type: ignore[overload-overlap]
+        self,
+        words: str,
+        topn: int = ...,
+        *,
+        restrict_vocab: int | None = ...,
+        candidates: Iterable[str] | None = ...,
+    ) -> Scored: ...
+
+    @overload
+    def neighbors(
+        self,
+        words: Iterable[str],
+        topn: int = ...,
+        *,
+        restrict_vocab: int | None = ...,
+        candidates: Iterable[str] | None = ...,
+    ) -> list[Scored]: ...
+
     def neighbors(
         self,
         words: str | Iterable[str],
@@ -324,13 +374,13 @@ class WordVectors:
         *,
         restrict_vocab: int | None = None,
         candidates: Iterable[str] | None = None,
-    ) -> list[Scored]:
+    ) -> Scored | list[Scored]:
         """Nearest neighbours of many words at once, by cosine similarity.
 
         Parameters
         ----------
         words
-            The query words (a single ``str`` counts as one word).
+            The query words, or a single word (``str``).
         topn
             Neighbours per word; the word itself is never returned.
         restrict_vocab
@@ -341,7 +391,7 @@ class WordVectors:
         Returns
         -------
         list of list of (str, float)
-            One list per query word, best first: the same words as gensim's ``most_similar``,
+            One list per query word (a flat list for a single ``str``), best first: the same words as gensim's ``most_similar``,
             except that near ties (scores within :data:`~embedlab.words.engine.SCORE_TOLERANCE`
             of each other) may come in either order, or swap the last place, between CPU
             kernels, chunk sizes and libraries. Scores equal to the last bit come in
@@ -358,7 +408,8 @@ class WordVectors:
             candidates=cand,
             exclude=self._positions(idx, cand, where)[:, None],
         )
-        return self._pack(res.indices, res.scores, topn)
+        found = self._pack(res.indices, res.scores, topn)
+        return found[0] if isinstance(words, str) else found
 
     def analogy(
         self,
