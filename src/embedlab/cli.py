@@ -9,16 +9,40 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
 
 import embedlab
 from embedlab.errors import EmbedlabError
+from embedlab.progress import QUIET_ENV
 from embedlab.registry import KINDS
 
-__all__ = ["main"]
+__all__ = ["main", "quiet_option"]
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _set_quiet(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    # through the environment, so that Ray's workers and every bar see it too
+    if value:
+        os.environ[QUIET_ENV] = "1"
+
+
+def quiet_option(f: _F) -> _F:
+    """Add ``--quiet/-q`` to a command: no progress bars and no live tables (as ``EMBEDLAB_QUIET=1``)."""
+    return click.option(
+        "--quiet",
+        "-q",
+        is_flag=True,
+        expose_value=False,
+        is_eager=True,
+        callback=_set_quiet,
+        help=f"No progress bars or live tables (as {QUIET_ENV}=1); they also hide when not a terminal.",
+    )(f)
 
 
 #: Subcommands defined next to the code they drive, imported only when invoked or listed.
@@ -74,6 +98,7 @@ def _user_error(exc: BaseException) -> str | None:
 @click.group(cls=_Group)
 @click.version_option(embedlab.__version__, prog_name="embedlab")
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
+@quiet_option
 def main(debug: bool) -> None:
     """Learn and evaluate embeddings."""
 
@@ -88,7 +113,7 @@ def _table(rows: list[list[str]], header: list[str]) -> str:
     return "\n".join(lines)
 
 
-@main.command("plugins")
+@main.command("plugins", short_help="List registered components and their distributions.")
 @click.option("--kind", type=click.Choice(list(KINDS)), help="Only this kind of component.")
 @click.option("--json", "as_json", is_flag=True, help="A JSON list with each params schema.")
 def plugins_command(kind: str | None, as_json: bool) -> None:

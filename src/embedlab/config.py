@@ -28,7 +28,7 @@ from __future__ import annotations
 import functools
 import json
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +55,7 @@ __all__ = [
     "Check",
     "Component",
     "ExperimentConfig",
+    "apply_overrides",
     "as_config",
     "load_config",
     "validate_config",
@@ -346,7 +347,64 @@ def _read(path: Path) -> Any:
         raise ConfigError(f"{path}: cannot parse: {clip(str(exc))}{twice}") from None
 
 
-def load_config(path: str | Path, check: Check | None = None) -> ExperimentConfig:
+def apply_overrides(data: Any, overrides: Iterable[str]) -> Any:
+    """Set ``KEY=VALUE`` overrides into raw config data, before it is validated.
+
+    Parameters
+    ----------
+    data
+        The parsed config file (a mapping); changed in place.
+    overrides
+        ``dotted.key=value`` items (``train.epochs=5``, ``parts.0.seed=3``); each value is read
+        as a YAML scalar or flow collection (``[1, 2]``, ``{units: 32}``).
+
+    Returns
+    -------
+    Any
+        ``data``, with the overrides set. Unknown keys are left for validation to report, with
+        the closest known names.
+
+    Raises
+    ------
+    ConfigError
+        For an item without ``=``, a value that is not YAML, or a key under a value that is
+        not a mapping or list.
+    """
+    import yaml
+
+    for item in overrides:
+        key, sep, text = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"override {item!r}: write KEY=VALUE, such as train.epochs=5")
+        try:
+            value = yaml.safe_load(text)
+        except yaml.YAMLError:
+            raise ConfigError(f"override {item!r}: the value is not YAML; quote it") from None
+        *parents, last = key.strip().split(".")
+        node = data
+        for depth, part in enumerate([*parents, last]):
+            where = ".".join([*parents, last][:depth]) or "the config"
+            if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+                index: str | int = int(part)
+            elif isinstance(node, dict):
+                index = part
+            else:
+                raise ConfigError(
+                    f"override {item!r}: {where} is {short_repr(node)}, which has no key {part!r}; "
+                    f"set {where} itself or give it as a mapping in the file"
+                )
+            if depth == len(parents):
+                node[index] = value
+            elif isinstance(node, dict):
+                node = node.setdefault(index, {})
+            else:
+                node = node[index]
+    return data
+
+
+def load_config(
+    path: str | Path, check: Check | None = None, overrides: Iterable[str] = ()
+) -> ExperimentConfig:
     """Read and validate an experiment configuration.
 
     Parameters
@@ -356,6 +414,9 @@ def load_config(path: str | Path, check: Check | None = None) -> ExperimentConfi
     check
         Further checks whose problems are reported with the file's own (see
         :func:`validate_config`).
+    overrides
+        ``KEY=VALUE`` items set into the file's data before validation (see
+        :func:`apply_overrides`).
 
     Returns
     -------
@@ -367,7 +428,7 @@ def load_config(path: str | Path, check: Check | None = None) -> ExperimentConfi
         Naming the file, then every problem: its key path and the reason.
     """
     path = Path(path)
-    return validate_config(_read(path), str(path), check)
+    return validate_config(apply_overrides(_read(path), overrides), str(path), check)
 
 
 def as_config(

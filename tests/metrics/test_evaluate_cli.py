@@ -80,7 +80,7 @@ def test_bad_files_give_one_line_errors(tmp_path):
     assert result.exit_code == 2 and "needs a labels array" in result.output
     pd.DataFrame({"y_true": [0, 1], "a": [0.2, 0.3], "b": [0.9, 0.1]}).to_csv(tmp_path / "p.csv", index=False)
     result = runner.invoke(main, ["evaluate", str(tmp_path / "p.csv"), "--scores", "probabilities"])
-    assert result.exit_code == 2 and "scores='logits'" in result.output
+    assert result.exit_code == 2 and "--scores logits" in result.output
     assert not (tmp_path / "p-report" / "report.md").exists()
 
 
@@ -109,3 +109,13 @@ def test_hostile_class_names_stay_text_in_report_md(tmp_path, predictions):
     md = (tmp_path / "out" / "report.md").read_text()
     assert "<script>" not in md and "](javascript:" not in md.replace("\\]", "")
     assert "\\<script\\>alert(1)\\</script\\>" in md and "a\\|b" in md
+
+
+def test_json_prints_the_summary_per_split(tmp_path, predictions):
+    y, proba, split = predictions
+    path = tmp_path / "preds.npz"
+    np.savez(path, y_true=y, y_score=proba, split=split)
+    result = CliRunner().invoke(main, ["evaluate", str(path), "-o", str(tmp_path / "o"), "--json", "--no-figures"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert set(summary) == {"train", "val", "test"} and 0 <= summary["test"]["accuracy"] <= 1

@@ -499,12 +499,12 @@ CLI_CASES: list[Any] = [
     pytest.param(["analogy", "woman", "king", "--both"], "--both", id="analogy-both-needs-a-negative"),
     pytest.param(["analogy", "woman", "kingg", "-n", "man"], "'kingg'", id="analogy-unknown-word"),
     pytest.param(
-        ["diagnose", "old", "young", "cow", "-e", "calf", "-o", "fig.xyz"],
+        ["diagnose", "old", "young", "cow", "-e", "calf", "-f", "fig.xyz"],
         ["fig.xyz", ".png"],
         id="diagnose-unknown-figure-suffix",
     ),
     pytest.param(
-        ["diagnose", "old", "young", "cow", "-e", "calf", "-o", "notes.txt/fig.png"],
+        ["diagnose", "old", "young", "cow", "-e", "calf", "-f", "notes.txt/fig.png"],
         ["notes.txt", "not a folder"],
         id="diagnose-figure-under-a-file",
     ),

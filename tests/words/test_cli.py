@@ -36,6 +36,10 @@ def test_neighbors_and_analogy(vectors_file):
     assert r.exit_code == 0 and len(r.output.split()) == 4
     r = run("analogy", "woman", "king", "-n", "man", "--both", "-v", vectors_file)
     assert r.exit_code == 0 and "woman + king - man" in r.output and "woman + man - king" in r.output
+    r = run("analogy", "woman", "king", "-n", "man", "-k", "2", "-v", vectors_file, "--json")
+    assert r.exit_code == 0 and len(json.loads(r.output)) == 2
+    r = run("analogy", "woman", "king", "-n", "man", "--both", "-v", vectors_file, "--json")
+    assert set(json.loads(r.output)) == {"woman + king - man", "woman + man - king"}
 
 
 def test_evaluate(vectors_file, tmp_path):
@@ -49,7 +53,7 @@ def test_evaluate(vectors_file, tmp_path):
 
 def test_diagnose_and_plot(vectors_file, tmp_path):
     fig = tmp_path / "diag.png"
-    r = run("diagnose", "old", "young", "cow", "-e", "calf", "-e", "veal", "-o", str(fig), "-v", vectors_file)
+    r = run("diagnose", "old", "young", "cow", "-e", "calf", "-e", "veal", "-f", str(fig), "-v", vectors_file)
     assert r.exit_code == 0, r.output
     assert "expected 'calf'" in r.output and fig.stat().st_size > 0
     for args in (
@@ -61,6 +65,10 @@ def test_diagnose_and_plot(vectors_file, tmp_path):
         r = run("plot", *args, "-o", str(out), "-v", vectors_file)
         assert r.exit_code == 0, r.output
         assert out.stat().st_size > 0
+    out = tmp_path / "old-name.png"  # --projection stays as a hidden alias of --method
+    r = run("plot", "man", "woman", "cow", "--projection", "pca", "-o", str(out), "-v", vectors_file)
+    assert r.exit_code == 0 and out.stat().st_size > 0, r.output
+    assert "--projection" not in run("plot", "--help").output
 
 
 def test_the_format_option(vectors_file):

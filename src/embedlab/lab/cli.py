@@ -6,13 +6,17 @@ from pathlib import Path
 
 import click
 
+from embedlab.cli import quiet_option
+
 __all__ = ["run_command"]
 
 
-@click.command("run")
+@click.command("run", short_help="Run an experiment and write its run directory.")
 @click.argument("config", type=click.Path(path_type=Path))
+@click.argument("overrides", nargs=-1, metavar="[KEY=VALUE]...")
 @click.option(
     "--out",
+    "-o",
     type=click.Path(path_type=Path),
     default=Path("runs"),
     show_default=True,
@@ -24,13 +28,20 @@ __all__ = ["run_command"]
     is_flag=True,
     help="With --resume: if the config changed since that run, start a new run instead of refusing.",
 )
-def run_command(config: Path, out: Path, resume: bool, force_new: bool) -> None:
-    """Run the experiment CONFIG and write a run directory with report.html."""
+@quiet_option
+def run_command(config: Path, overrides: tuple[str, ...], out: Path, resume: bool, force_new: bool) -> None:
+    """Run the experiment CONFIG and write a run directory with report.html.
+
+    KEY=VALUE items override the file's settings and are validated like it (train.epochs=5).
+    """
     import logging
 
+    from embedlab.config import load_config
+    from embedlab.lab.check import run_problems
     from embedlab.lab.run import run
 
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     logging.getLogger("embedlab.lab").setLevel(logging.INFO)
-    result = run(config, out, resume=resume, force_new=force_new)
+    loaded = load_config(config, run_problems, overrides) if overrides else config
+    result = run(loaded, out, resume=resume, force_new=force_new)
     click.echo(f"report: {result.report}")

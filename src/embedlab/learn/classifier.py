@@ -304,11 +304,11 @@ def train_classifier(
         sees the epoch, so a tuner records a failed trial, not a score).
     """
     import torch
-    from tqdm.auto import tqdm
 
     from embedlab.device import resolve_device
     from embedlab.learn.checkpoints import CHECKPOINT, save_checkpoint
     from embedlab.learn.networks import multiply_adds
+    from embedlab.progress import progress_bar
     from embedlab.threads import torch_threads
 
     settings = dict(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay)
@@ -343,7 +343,7 @@ def train_classifier(
     if resume:
         history = _resume(path, model, optimizer, generator, dev)
     with torch_threads(step_work):
-        for epoch in tqdm(range(len(history) + 1, epochs + 1), desc="epochs", disable=not progress):
+        for epoch in progress_bar(progress, iterable=range(len(history) + 1, epochs + 1), desc="epochs"):
             start = time.perf_counter()
             order = torch.randperm(len(ytr), generator=generator).to(dev)
             train_loss, train_accuracy = _train_epoch(model, X_t, y_t, loss_fn, optimizer, order, batch_size)

@@ -387,7 +387,7 @@ class Trainer:
             When resuming from a checkpoint that is empty, truncated, not the trainer's, or
             from another network or optimizer; the network's weights are left untouched.
         """
-        from tqdm.auto import tqdm
+        from embedlab.progress import progress_bar
 
         X_all = as_image_tensor(X, "X")
         y_all = to_long_labels(y, torch.device("cpu"), "y")
@@ -417,9 +417,9 @@ class Trainer:
                 [*self.model.state_dict().values(), *distributed.loss_parameters(self.loss)]
             )
         work = self._step_work(X_dev)
-        bar = tqdm(
+        bar = progress_bar(
+            s.progress and (self.world is None or self.world[0] == 0),
             total=(s.epochs - start_epoch) * len(sampler),
-            disable=not s.progress or (self.world is not None and self.world[0] != 0),
             desc="training",
             unit="batch",
             leave=False,

@@ -5,11 +5,13 @@ Light at import (click only); the work is done by :func:`evaluate_file`.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
+from embedlab.cli import quiet_option
 from embedlab.errors import InputError
 from embedlab.io import safe_name
 
@@ -244,6 +246,7 @@ def evaluate_file(
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--out",
+    "-o",
     type=click.Path(file_okay=False, path_type=Path),
     help="Output folder (default: <FILE stem>-report beside FILE).",
 )
@@ -278,6 +281,8 @@ def evaluate_file(
     help="Report formats (repeatable).",
 )
 @click.option("--no-figures", is_flag=True, help="Write only the report.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@quiet_option
 def evaluate_command(
     file: Path,
     out: Path | None,
@@ -288,6 +293,7 @@ def evaluate_command(
     split_column: str,
     formats: tuple[str, ...],
     no_figures: bool,
+    as_json: bool,
 ) -> None:
     """Evaluate a classifier from a .csv/.npz of labels and scores.
 
@@ -301,19 +307,25 @@ def evaluate_command(
             f"--class-names {class_names!r} has an empty name; give one name per class, comma-separated"
         )
     target = out or file.with_name(f"{file.stem}-report")
-    reports, written = evaluate_file(
-        file,
-        target,
-        scores=scores,
-        class_names=names,
-        recall_target=recall_target,
-        label_key=label_column,
-        split_key=split_column,
-        formats=formats,
-        figures=not no_figures,
-    )
+    try:
+        reports, written = evaluate_file(
+            file,
+            target,
+            scores=scores,
+            class_names=names,
+            recall_target=recall_target,
+            label_key=label_column,
+            split_key=split_column,
+            formats=formats,
+            figures=not no_figures,
+        )
+    except InputError as exc:  # the hints name Python's scores='x'; here it is --scores x
+        raise InputError(re.sub(r"scores='(\w+)'", r"--scores \1", str(exc))) from None
     summary = reports.summary()[
         ["accuracy", "balanced_accuracy", "macro_f1", "roc_auc_macro", "below_target"]
     ]
+    if as_json:
+        click.echo(summary.to_json(orient="index", indent=2))
+        return
     click.echo(summary.to_string(float_format=lambda v: f"{v:.3f}"))
     click.echo(f"wrote {len(written)} files to {target}")

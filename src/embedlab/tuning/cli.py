@@ -6,11 +6,14 @@ from pathlib import Path
 
 import click
 
+from embedlab.cli import quiet_option
+
 __all__ = ["tune_command"]
 
 
-@click.command("tune")
+@click.command("tune", short_help="Run a hyperparameter search and print its summary.")
 @click.argument("config", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("overrides", nargs=-1, metavar="[KEY=VALUE]...")
 @click.option(
     "--address",
     default=None,
@@ -27,28 +30,33 @@ __all__ = ["tune_command"]
     help="Trials shown in the final summary.",
 )
 @click.option("--resume", is_flag=True, help="Resume an interrupted search found in the storage path.")
-@click.option("--quiet", is_flag=True, help="No live progress table, only the summary.")
+@quiet_option
 def tune_command(
     config: Path,
+    overrides: tuple[str, ...],
     address: str | None,
     num_samples: int | None,
     max_epochs: int | None,
     storage_path: str | None,
     top: int,
     resume: bool,
-    quiet: bool,
 ) -> None:
-    """Run the hyperparameter search CONFIG declares, with a live progress table, then its summary."""
-    from embedlab.tuning.api import tune
+    """Run the search CONFIG declares, with a live progress table, then print its summary.
+
+    KEY=VALUE items override the file's settings and are validated like it (tune.num_samples=4).
+    """
+    from embedlab.config import load_config
+    from embedlab.progress import is_quiet
+    from embedlab.tuning.api import search_problems, tune
 
     result = tune(
-        config,
+        load_config(config, search_problems, overrides) if overrides else config,
         address=address,
         num_samples=num_samples,
         max_epochs=max_epochs,
         storage_path=storage_path,
         resume=resume or None,
-        verbose=None if quiet else 1,
+        verbose=None if is_quiet() else 1,
     )
     click.echo(result.summary(top))
     if result.storage_path is not None:

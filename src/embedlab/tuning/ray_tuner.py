@@ -21,6 +21,7 @@ import ray
 from ray import tune
 
 from embedlab.errors import ConfigError
+from embedlab.progress import console_verbosity, progress_bar
 from embedlab.space import Grid, SearchSpace, grid_points, to_ray
 from embedlab.tuning.base import Trainable, TrialRecord, describe_error, trial_status
 from embedlab.tuning.result import TuneResult
@@ -224,10 +225,8 @@ class _Progress(tune.Callback):
         return {**self.__dict__, "_bar": None}
 
     def _tick(self, status: str) -> None:
-        from tqdm.auto import tqdm
-
         if self._bar is None:
-            self._bar = tqdm(total=self.total, desc="trials", unit="trial")
+            self._bar = progress_bar(total=self.total, desc="trials", unit="trial")
         self._bar.update(1)
         self._bar.set_postfix_str(f"best {self.metric}={self.best:.4f} (last: {status})")
         if self._bar.n >= self.total:
@@ -366,11 +365,12 @@ class RayTuner:
             if grid or isinstance(domain, Grid):
                 total *= len(grid_points(domain, path))
         callbacks: list[tune.Callback] = [_Progress(total, s.metric, s.mode)] if self.progress else []
+        verbose = console_verbosity(s.verbose)
         run_config = tune.RunConfig(
             name=s.name,
             storage_path=storage,
             failure_config=tune.FailureConfig(max_failures=s.max_failures),
-            verbose=s.verbose,
+            verbose=verbose,
             callbacks=callbacks,
         )
         experiment = os.path.join(storage, s.name)
@@ -395,7 +395,7 @@ class RayTuner:
                 ),
                 run_config=run_config,
             )
-        with contextlib.redirect_stdout(io.StringIO()) if s.verbose == 0 else contextlib.nullcontext():
+        with contextlib.redirect_stdout(io.StringIO()) if verbose == 0 else contextlib.nullcontext():
             grid_result = tuner.fit()  # Ray prints a header box even at verbose=0
         wall = time.perf_counter() - start
         trials = [_record(grid_result[i], space, max_epochs) for i in range(len(grid_result))]

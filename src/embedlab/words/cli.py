@@ -12,12 +12,28 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import click
 
+from embedlab.cli import quiet_option
 from embedlab.words.loading import FORMATS
 
 if TYPE_CHECKING:
     from embedlab.words import WordVectors
 
 __all__ = ["words"]
+
+
+#: ``--method/-m``: the analogy formula, the same on every command that answers analogies.
+_analogy_method = click.option(
+    "--method",
+    "-m",
+    type=click.Choice(["3cosadd", "3cosmul", "pairdistance"]),
+    default="3cosadd",
+    show_default=True,
+    help="Analogy formula.",
+)
+#: ``--json``: print the answers as JSON instead of text.
+_json = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+#: ``--topn/-k``: how many answers to show.
+_topn = click.option("--topn", "-k", default=10, show_default=True, type=click.IntRange(1), help="Answers to show.")
 
 
 def _vector_options(command: Callable[..., None]) -> Callable[..., None]:
@@ -74,16 +90,17 @@ def _scored(rows: list[tuple[str, float]]) -> str:
     return "  ".join(f"{w} {s:.3f}" for w, s in rows)
 
 
-@click.group("words")
+@click.group("words", short_help="Word vectors: neighbours, analogies, evaluation, plots.")
+@quiet_option
 def words() -> None:
     """Word vectors: neighbours, analogies, evaluation, diagnosis, plots."""
 
 
-@words.command("neighbors")
+@words.command("neighbors", short_help="Nearest neighbours of each QUERY word.")
 @click.argument("query", nargs=-1, required=True)
-@click.option("--topn", "-k", default=10, show_default=True, type=click.IntRange(1))
+@_topn
 @click.option("--restrict-vocab", type=click.IntRange(1), help="Search only the first N words.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@_json
 @_vector_options
 def neighbors_command(
     query: tuple[str, ...],
@@ -101,12 +118,13 @@ def neighbors_command(
         click.echo(f"{word}: {_scored(rows)}")
 
 
-@words.command("analogy")
+@words.command("analogy", short_help="Words nearest POSITIVE minus --negative.")
 @click.argument("positive", nargs=-1, required=True)
 @click.option("--negative", "-n", multiple=True, help="A word to subtract (repeatable).")
-@click.option("--method", "-m", type=click.Choice(["3cosadd", "3cosmul", "pairdistance"]), default="3cosadd")
-@click.option("--topn", "-k", default=10, show_default=True, type=click.IntRange(1))
+@_analogy_method
+@_topn
 @click.option("--both", is_flag=True, help="Show both formulations, w1 + w2 - w3 and w1 + w3 - w2 (needs 2 positive, 1 negative).")
+@_json
 @_vector_options
 def analogy_command(
     positive: tuple[str, ...],
@@ -114,28 +132,40 @@ def analogy_command(
     method: str,
     topn: int,
     both: bool,
+    as_json: bool,
     wv: WordVectors,
 ) -> None:
-    """Words nearest POSITIVE minus --negative: ``analogy woman king -n man`` gives queen."""
+    """Words nearest POSITIVE minus --negative: "analogy woman king -n man" gives queen."""
     from embedlab.errors import InputError
 
     if both:
         if len(positive) != 2 or len(negative) != 1:
             raise InputError("--both needs exactly two positive words and one --negative word")
-        for label, rows in wv.formulations(positive[0], positive[1], negative[0], topn=topn).items():
+        answers = wv.formulations(positive[0], positive[1], negative[0], topn=topn)
+        if as_json:
+            click.echo(json.dumps(answers, indent=2))
+            return
+        for label, rows in answers.items():
             click.echo(f"{label}: {_scored(rows)}")
         return
-    click.echo(_scored(wv.analogy(list(positive), list(negative), topn=topn, method=method)))
+    rows = wv.analogy(list(positive), list(negative), topn=topn, method=method)
+    click.echo(json.dumps(rows, indent=2) if as_json else _scored(rows))
 
 
-@words.command("evaluate")
+@words.command("evaluate", short_help="Analogy accuracy and similarity correlations.")
 @click.option("--analogies", "analogy_files", multiple=True, help="Analogy file(s); default the Google set.")
 @click.option("--similarity", "similarity_files", multiple=True, help="Word-pair file(s) or simlex999.")
-@click.option("--method", "-m", type=click.Choice(["3cosadd", "3cosmul", "pairdistance"]), default="3cosadd")
-@click.option("--restrict-vocab", default=300_000, show_default=True, type=click.IntRange(1))
+@_analogy_method
+@click.option(
+    "--restrict-vocab",
+    default=300_000,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Answer analogies from the first N words only.",
+)
 @click.option("--case-sensitive", is_flag=True, help="gensim's case_insensitive=False.")
 @click.option("--dummy4unknown", is_flag=True, help="Count questions with unknown words as wrong.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@_json
 @_vector_options
 def evaluate_command(
     analogy_files: tuple[str, ...],
@@ -170,14 +200,14 @@ def evaluate_command(
         click.echo(json.dumps(out, indent=2))
 
 
-@words.command("diagnose")
+@words.command("diagnose", short_help="Why A : B :: C : ? misses --expected.")
 @click.argument("a")
 @click.argument("b")
 @click.argument("c")
 @click.option("--expected", "-e", multiple=True, required=True, help="An expected answer (repeatable).")
-@click.option("--method", "-m", type=click.Choice(["3cosadd", "3cosmul", "pairdistance"]), default="3cosadd")
-@click.option("--topn", "-k", default=10, show_default=True, type=click.IntRange(1))
-@click.option("--figure", "-o", type=click.Path(dir_okay=False), help="Write the figure here (.png, .pdf).")
+@_analogy_method
+@_topn
+@click.option("--figure", "-f", type=click.Path(dir_okay=False), help="Write the figure here (.png, .pdf).")
 @_vector_options
 def diagnose_command(
     a: str,
@@ -189,7 +219,7 @@ def diagnose_command(
     figure: str | None,
     wv: WordVectors,
 ) -> None:
-    """Why A : B :: C : ? misses --expected (``diagnose old young cow -e calf -e veal``)."""
+    """Why A : B :: C : ? misses --expected ("diagnose old young cow -e calf -e veal")."""
     diag = wv.diagnose_analogy(a, b, c, list(expected), topn=topn, method=method)
     click.echo(diag.summary())
     if figure:
@@ -207,18 +237,26 @@ def _pair(text: str) -> tuple[str, str]:
     return left, right
 
 
-@words.command("plot")
+@words.command("plot", short_help="Plot words in 2-D: groups, arrows or words.")
 @click.argument("extra", nargs=-1)
 @click.option("--pair", "-p", "pairs", multiple=True, help="An arrow from:to, e.g. king:queen (repeatable).")
 @click.option("--group", "-g", "groups", multiple=True, help="A group name=w1,w2,... (repeatable).")
-@click.option("--projection", type=click.Choice(["pca", "tsne"]), default="pca", show_default=True)
+@click.option(
+    "--method",
+    type=click.Choice(["pca", "tsne"]),
+    default="pca",
+    show_default=True,
+    help="Projection to 2-D (Python's method=).",
+)
+@click.option("--projection", type=click.Choice(["pca", "tsne"]), hidden=True, help="Old name of --method.")
 @click.option("--out", "-o", required=True, type=click.Path(dir_okay=False), help="Figure file (.png, .pdf).")
 @_vector_options
 def plot_command(
     extra: tuple[str, ...],
     pairs: tuple[str, ...],
     groups: tuple[str, ...],
-    projection: Literal["pca", "tsne"],  # click.Choice admits only these
+    method: Literal["pca", "tsne"],  # click.Choice admits only these
+    projection: Literal["pca", "tsne"] | None,
     out: str,
     wv: WordVectors,
 ) -> None:
@@ -227,6 +265,7 @@ def plot_command(
     from embedlab.io import save_figure
     from embedlab.plots import words as wplots
 
+    method = projection or method
     if groups:
         parsed = {}
         for g in groups:
@@ -234,9 +273,9 @@ def plot_command(
             if not sep or not members:
                 raise InputError(f"a group is written name=w1,w2,...; got {g!r}")
             parsed[name] = [w for w in members.split(",") if w]
-        fig = wplots.plot_groups(wv, parsed, method=projection)
+        fig = wplots.plot_groups(wv, parsed, method=method)
     elif pairs and not extra:
-        fig = wplots.plot_arrows(wv, [_pair(p) for p in pairs], method=projection)
+        fig = wplots.plot_arrows(wv, [_pair(p) for p in pairs], method=method)
     else:
-        fig = wplots.plot_words(wv, list(extra), pairs=[_pair(p) for p in pairs], method=projection)
+        fig = wplots.plot_words(wv, list(extra), pairs=[_pair(p) for p in pairs], method=method)
     click.echo(f"figure: {save_figure(fig, out)}")

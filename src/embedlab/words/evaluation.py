@@ -248,7 +248,7 @@ def evaluate_analogies(
     progress
         Show a progress bar.
     """
-    from tqdm.auto import tqdm
+    from embedlab.progress import progress_bar
 
     check_method(method)
     file = dataset_path("questions-words" if path is None else path)
@@ -282,7 +282,7 @@ def evaluate_analogies(
                     for r, e in enumerate(extra):
                         probe[r, : len(e)] = e
                     exclude = np.concatenate([exclude, probe], axis=1)
-        bar = tqdm(total=q, desc=f"analogies ({method})", unit="q", disable=not progress, leave=False)
+        bar = progress_bar(progress, total=q, desc=f"analogies ({method})", unit="q", leave=False)
         with bar:
             res = wv.engine.search(
                 method,

@@ -59,11 +59,12 @@ class _Sentences:
 
 def _progress_callback(epochs: int, enabled: bool) -> Any:
     from gensim.models.callbacks import CallbackAny2Vec
-    from tqdm.auto import tqdm
+
+    from embedlab.progress import progress_bar
 
     class _Bar(CallbackAny2Vec):  # type: ignore[misc]
         def __init__(self) -> None:
-            self.bar = tqdm(total=epochs, desc="training word vectors", unit="epoch", disable=not enabled)
+            self.bar = progress_bar(enabled, total=epochs, desc="training word vectors", unit="epoch")
 
         def on_epoch_end(self, model: Any) -> None:
             self.bar.update(1)
