@@ -20,7 +20,7 @@ PACKAGE = "embedlab"
 #: Layers from the bottom up, by module or package name under ``embedlab``. A module may import
 #: its own layer or lower ones, never a higher one. The package itself and the CLI are the top.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("errors", "params", "io", "threads", "device"),
+    ("errors", "params", "io", "threads", "device", "progress"),
     ("hookspecs", "registry", "config", "space", "protocols"),
     ("words", "learn", "metrics", "tuning", "data", "plots"),
     ("tasks",),

@@ -9,41 +9,17 @@ from __future__ import annotations
 
 import importlib
 import json
-import os
 import sys
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
 import embedlab
 from embedlab.errors import EmbedlabError
-from embedlab.progress import QUIET_ENV
+from embedlab.progress import quiet_option
 from embedlab.registry import KINDS
 
-__all__ = ["main", "quiet_option"]
-
-_F = TypeVar("_F", bound=Callable[..., Any])
-
-
-def _set_quiet(ctx: click.Context, param: click.Parameter, value: bool) -> None:
-    # through the environment, so that Ray's workers and every bar see it too
-    if value:
-        os.environ[QUIET_ENV] = "1"
-
-
-def quiet_option(f: _F) -> _F:
-    """Add ``--quiet/-q`` to a command: no progress bars and no live tables (as ``EMBEDLAB_QUIET=1``)."""
-    return click.option(
-        "--quiet",
-        "-q",
-        is_flag=True,
-        expose_value=False,
-        is_eager=True,
-        callback=_set_quiet,
-        help=f"No progress bars or live tables (as {QUIET_ENV}=1); they also hide when not a terminal.",
-    )(f)
-
+__all__ = ["main"]
 
 #: Subcommands defined next to the code they drive, imported only when invoked or listed.
 SUBCOMMANDS: dict[str, str] = {

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+import click
 from tqdm.auto import tqdm
 
-__all__ = ["QUIET_ENV", "console_verbosity", "is_quiet", "progress_bar"]
+__all__ = ["QUIET_ENV", "console_verbosity", "is_quiet", "progress_bar", "quiet_option"]
 
 QUIET_ENV = "EMBEDLAB_QUIET"
 
@@ -61,3 +63,25 @@ def console_verbosity(level: int) -> int:
         0 when ``EMBEDLAB_QUIET`` is set or stdout is not a terminal, else ``level``.
     """
     return 0 if is_quiet() or not sys.stdout.isatty() else level
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _set_quiet(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    # through the environment, so that Ray's workers and every bar see it too
+    if value:
+        os.environ[QUIET_ENV] = "1"
+
+
+def quiet_option(f: _F) -> _F:
+    """Add ``--quiet/-q`` to a command: no progress bars and no live tables (as ``EMBEDLAB_QUIET=1``)."""
+    return click.option(
+        "--quiet",
+        "-q",
+        is_flag=True,
+        expose_value=False,
+        is_eager=True,
+        callback=_set_quiet,
+        help=f"No progress bars or live tables (as {QUIET_ENV}=1); they also hide when not a terminal.",
+    )(f)

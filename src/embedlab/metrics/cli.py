@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from embedlab.cli import quiet_option
 from embedlab.errors import InputError
 from embedlab.io import safe_name
+from embedlab.progress import quiet_option
 
 if TYPE_CHECKING:
     import numpy as np

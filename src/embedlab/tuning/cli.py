@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from embedlab.cli import quiet_option
+from embedlab.progress import quiet_option
 
 __all__ = ["tune_command"]
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import click
 
-from embedlab.cli import quiet_option
+from embedlab.progress import quiet_option
 from embedlab.words.loading import FORMATS
 
 if TYPE_CHECKING:
