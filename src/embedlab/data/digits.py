@@ -18,6 +18,9 @@ class DigitsParams(Params):
     test_size: float = Field(0.2, ge=0, lt=1, description="Fraction of images for test.")
     seed: int = Field(0, description="Seed of the stratified split.")
     flatten: bool = Field(False, description="Return (N, 64) rows instead of (N, 1, 8, 8) images.")
+    stand_in_for: str | None = Field(
+        None, description="The dataset these digits stand in for, named in the description (``embedlab run --stand-in``)."
+    )
 
     @model_validator(mode="after")
     def _fractions_fit(self) -> DigitsParams:
@@ -30,7 +33,11 @@ class DigitsParams(Params):
 
 
 def load_digits(
-    val_size: float = 0.15, test_size: float = 0.2, seed: int = 0, flatten: bool = False
+    val_size: float = 0.15,
+    test_size: float = 0.2,
+    seed: int = 0,
+    flatten: bool = False,
+    stand_in_for: str | None = None,
 ) -> ArrayDataset:
     """Load the digits as float32 images scaled to [0, 1], split stratified by class.
 
@@ -42,6 +49,9 @@ def load_digits(
         Seed of the split.
     flatten
         Return ``(N, 64)`` rows rather than ``(N, 1, 8, 8)`` images.
+    stand_in_for
+        The dataset the digits replace (``"mnist"``, say); the source then reads
+        ``"embedded stand-in for mnist: ..."``, so a report cannot be mistaken for the real data's.
 
     Returns
     -------
@@ -54,9 +64,10 @@ def load_digits(
     X = (bunch.images / 16.0).astype(np.float32)  # pixel values run 0..16
     X = X.reshape(len(X), -1) if flatten else X[:, None, :, :]
     y = bunch.target.astype(np.int64)
+    source = "scikit-learn's embedded 8x8 digits"
     return ArrayDataset(
         name="digits",
         splits=stratified_splits(X, y, val_size, test_size, seed),
         class_names=tuple(str(c) for c in bunch.target_names),
-        source="scikit-learn's embedded 8x8 digits",
+        source=f"embedded stand-in for {stand_in_for}: {source}" if stand_in_for else source,
     )

@@ -28,8 +28,22 @@ __all__ = ["run_command"]
     is_flag=True,
     help="With --resume: if the config changed since that run, start a new run instead of refusing.",
 )
+@click.option(
+    "--stand-in",
+    is_flag=True,
+    help="Run on embedlab's embedded stand-ins instead of MNIST, Fashion-MNIST, DermaMNIST or a downloaded word space; the report says so.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON: path, report, metrics, figures.")
 @quiet_option
-def run_command(config: Path, overrides: tuple[str, ...], out: Path, resume: bool, force_new: bool) -> None:
+def run_command(
+    config: Path,
+    overrides: tuple[str, ...],
+    out: Path,
+    resume: bool,
+    force_new: bool,
+    stand_in: bool,
+    as_json: bool,
+) -> None:
     """Run the experiment CONFIG and write a run directory with report.html.
 
     KEY=VALUE items override the file's settings and are validated like it (train.epochs=5).
@@ -43,5 +57,11 @@ def run_command(config: Path, overrides: tuple[str, ...], out: Path, resume: boo
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     logging.getLogger("embedlab.lab").setLevel(logging.INFO)
     loaded = load_config(config, run_problems, overrides) if overrides else config
-    result = run(loaded, out, resume=resume, force_new=force_new)
+    result = run(loaded, out, resume=resume, force_new=force_new, stand_in=stand_in)
+    if as_json:
+        import json
+
+        fields = {"path": str(result.path), "report": str(result.report)}
+        click.echo(json.dumps({**fields, "metrics": result.metrics, "figures": result.figures}, indent=2))
+        return
     click.echo(f"report: {result.report}")

@@ -15,6 +15,8 @@ from embedlab.lab.check import check_config
 from embedlab.lab.jobs import get_job
 from embedlab.lab.report import write_reports
 from embedlab.lab.rundir import RunDirectory
+from embedlab.lab.stand_in import require_files, stand_in_notes
+from embedlab.lab.stand_in import stand_in as use_stand_ins
 
 __all__ = ["RunResult", "config_changes", "run"]
 
@@ -94,6 +96,7 @@ def run(
     *,
     resume: bool = False,
     force_new: bool = False,
+    stand_in: bool = False,
 ) -> RunResult:
     """Run an experiment and write its run directory ``<out>/<name>-<timestamp>/``.
 
@@ -115,6 +118,11 @@ def run(
     force_new
         With ``resume``: when the config changed since that run, start a new run instead of
         refusing.
+    stand_in
+        Replace each real dataset (MNIST, Fashion-MNIST, DermaMNIST) and downloaded word space by
+        its embedded stand-in (see :mod:`embedlab.lab.stand_in`); each section lists what was
+        replaced under ``stand-in``, and ``config.yaml`` holds the config that ran. Without it, a
+        real dataset whose files are absent is refused, never replaced.
 
     Returns
     -------
@@ -131,6 +139,11 @@ def run(
     """
     config = check_config(config_or_path)
     safe_name(config.name, "name", ConfigError)
+    notes = {name: stand_in_notes(part) for name, part in _sections(config)} if stand_in else {}
+    if stand_in:
+        config = use_stand_ins(config)
+    else:
+        require_files(config)
     sections = _sections(config)
     jobs = [(name, get_job(part)) for name, part in sections]
     root = Path(out) if out is not None else Path("runs")
@@ -140,6 +153,8 @@ def run(
             logger.info("section %s already finished; kept", name)
             continue
         logger.info("running section %s", name)
+        if notes.get(name):
+            rundir.log_metrics(name, {"stand-in": notes[name]})
         job(rundir, name, resume)
         rundir.mark_completed(name)
     report = write_reports(rundir.path, f"embedlab run: {config.name}", rundir.metrics, rundir.figures)
