@@ -15,6 +15,7 @@ from embedlab.lab.check import check_config
 from embedlab.lab.jobs import get_job
 from embedlab.lab.report import write_reports
 from embedlab.lab.rundir import RunDirectory
+from embedlab.lab.runinfo import record_run
 from embedlab.lab.stand_in import require_files, stand_in_notes
 from embedlab.lab.stand_in import stand_in as use_stand_ins
 
@@ -101,8 +102,9 @@ def run(
     """Run an experiment and write its run directory ``<out>/<name>-<timestamp>/``.
 
     The directory holds the resolved config (``config.yaml``, ``config.json``),
-    ``metrics.json``, ``figures/*.png``, ``checkpoints/``, ``report.md`` and a self-contained
-    ``report.html``. Every file is written atomically.
+    ``metrics.json``, ``figures/*.png``, ``checkpoints/``, ``report.md``, a self-contained
+    ``report.html``, and ``run.json`` (status, times, versions, headline metrics; see
+    :mod:`embedlab.lab.runinfo`). Every file is written atomically.
 
     Parameters
     ----------
@@ -148,16 +150,18 @@ def run(
     jobs = [(name, get_job(part)) for name, part in sections]
     root = Path(out) if out is not None else Path("runs")
     rundir = _open(root, config, resume=resume, force_new=force_new)
-    for name, job in jobs:
-        if name in rundir.completed:
-            logger.info("section %s already finished; kept", name)
-            continue
-        logger.info("running section %s", name)
-        if notes.get(name):
-            rundir.log_metrics(name, {"stand-in": notes[name]})
-        job(rundir, name, resume)
-        rundir.mark_completed(name)
-    report = write_reports(rundir.path, f"embedlab run: {config.name}", rundir.metrics, rundir.figures)
+    with record_run(rundir, config, sections) as record:
+        for name, job in jobs:
+            if name in rundir.completed:
+                logger.info("section %s already finished; kept", name)
+                continue
+            logger.info("running section %s", name)
+            if notes.get(name):
+                rundir.log_metrics(name, {"stand-in": notes[name]})
+            job(rundir, name, resume)
+            rundir.mark_completed(name)
+        title = f"embedlab run: {config.name}"
+        report = write_reports(rundir.path, title, rundir.metrics, rundir.figures, record.finish())
     return RunResult(rundir.path, rundir.metrics, rundir.figures, report)
 
 

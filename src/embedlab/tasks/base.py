@@ -14,6 +14,8 @@ registry the way they find a loss or a dataset. A task owns:
 * its outputs for the config's ``metrics:``: :attr:`Task.metric_inputs` names the inputs of
   metric plugins it produces, and :meth:`Task.run_section` returns them per split as
   :class:`MetricOutputs`; the lab computes each listed metric on them;
+* its headline: :attr:`Task.headline` names the one metric of its section that sums it up,
+  which the report's overview and ``run.json`` show;
 * its search: :meth:`Task.fit` trains for a number of epochs, reporting the metrics in
   :attr:`Task.reports` after each one; :meth:`Task.trainable` wraps it as the per-trial
   function a tuner runs. A task without ``fit`` cannot be tuned.
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import functools
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
@@ -43,7 +46,7 @@ if TYPE_CHECKING:
     from embedlab.lab.rundir import RunDirectory
     from embedlab.tuning.base import Report
 
-__all__ = ["MetricOutputs", "Task", "TaskTrainable", "blocks_model", "file_name_keys"]
+__all__ = ["HeadlineMetric", "MetricOutputs", "Task", "TaskTrainable", "blocks_model", "file_name_keys"]
 
 
 def file_name_keys(names: Any) -> Any:
@@ -56,6 +59,34 @@ def file_name_keys(names: Any) -> Any:
     for name in names:
         safe_name(name, what)
     return names
+
+
+@dataclass(frozen=True)
+class HeadlineMetric:
+    """The one metric that sums up a report section, found by its key path in the section's metrics.
+
+    Attributes
+    ----------
+    name
+        How the report names it (``"test precision@1"``).
+    path
+        Keys from the section's metrics down to the number
+        (``("retrieval (queries vs train)", "test", "precision_at_1")``).
+    """
+
+    name: str
+    path: tuple[str, ...]
+
+    def value(self, metrics: Mapping[str, Any]) -> float | None:
+        """The metric's value in a section's ``metrics``; ``None`` when it is absent or not a number."""
+        node: Any = metrics
+        for key in self.path:
+            if not isinstance(node, Mapping) or key not in node:
+                return None
+            node = node[key]
+        if isinstance(node, bool) or not isinstance(node, int | float):
+            return None
+        return float(node)
 
 
 @dataclass(frozen=True)
@@ -135,6 +166,8 @@ class Task(ABC):
     #: Inputs of metric plugins its :meth:`run_section` returns per split (see :class:`MetricOutputs`);
     #: a config's ``metrics:`` may list only metrics that take one of them.
     metric_inputs: ClassVar[tuple[MetricInputs, ...]] = ()
+    #: The metric that sums up the task's section in the report's overview and ``run.json``.
+    headline: ClassVar[HeadlineMetric | None] = None
     #: Whether the task can be tuned: set for subclasses that define :meth:`fit`.
     tunable: ClassVar[bool] = False
 
