@@ -9,7 +9,8 @@ from embedlab.tasks.words import WordsStudy
 
 WORDS = sorted(
     {w for pairs in WordsStudy().arrows.values() for p in pairs for w in p}
-    | {w for g in WordsStudy().groups.values() for w in g}
+    | {w for plot in WordsStudy().group_plots().values() for g in plot.values() for w in g}
+    | {w for row in WordsStudy().distances for w in row}
     | {"italy", "mother", "old", "young", "cow", "calf", "mad", "breaking"}
 )
 
@@ -46,7 +47,26 @@ def test_words_run_skips_unknown_words_and_writes_figures(tmp_path):
     assert names == {
         "w-neighbours.png",
         "w-arrows-gender.png",
+        "w-arrows-age.png",
         "w-arrows-plural.png",
-        "w-groups.png",
+        "w-groups-places-people-numbers.png",
+        "w-groups-animals-food-sports.png",
         "w-diagnosis.png",
     }
+
+
+def test_the_one_plot_form_of_groups_still_draws_one_group_figure(tmp_path):
+    rng = np.random.default_rng(1)
+    words = ["italy", "spain", "france", "mother", "father", "sister"]
+    path = tmp_path / "vectors.txt"
+    path.write_text(f"{len(words)} 8\n" + "".join(f"{w} {' '.join(map(str, rng.normal(size=8)))}\n" for w in words))
+    study = {
+        "groups": {"countries": words[:3], "family": words[3:]},
+        "neighbors": ["italy"], "analogies": [], "arrows": {}, "distances": [], "diagnose": None,
+        "evaluate": False,
+    }
+    config = {"name": "g", "task": "words", "backend": {"name": "gensim", "params": {"source": str(path)}},
+              "study": study}
+    result = embedlab.run(config, tmp_path / "runs")
+    assert {f.split("/")[-1] for f in result.figures["g"]} == {"g-neighbours.png", "g-groups.png"}
+    assert result.metrics["g"]["vectors"] == f"vectors file {path}; 6 words x 8 dimensions"

@@ -152,3 +152,38 @@ def test_classifier_refuses_bad_checkpoints(tmp_path):
     metric_trainer(epochs=1, batch_size=32, progress=False, checkpoint_dir=tmp_path / "metric").fit(X, y)
     with pytest.raises(CheckpointError, match="lacks generator"):
         classifier_run(tmp_path / "metric", epochs=2, resume=True)
+
+
+def test_records_count_steps_and_zero_loss_triplets():
+    X, y = blobs()
+    history = metric_trainer(epochs=1, batch_size=32, progress=False, device="cpu").fit(X, y)
+    assert history[0]["steps"] == 3
+    assert 0.0 <= history[0]["zero_loss_share"] <= 1.0
+
+
+def test_random_triplets_train_without_a_miner_and_count_their_easy_ones():
+    X, y = blobs()
+    far_apart = TripletLoss(margin=0.0)  # blobs 3 sd apart: most random triplets already satisfied
+    trainer = Trainer(net(), far_apart, None, epochs=2, batch_size=32, sampler="triplets",
+                      triplets_per_image=3, progress=False, device="cpu")
+    Xv, yv = blobs(40, seed=1)
+    history = trainer.fit(X, y, Xv, yv)
+    assert [row["steps"] for row in history] == [9, 9]  # ceil(96 * 3 / 32)
+    assert history[0]["triplets"] == 32
+    assert history[-1]["zero_loss_share"] > 0.5
+    # validated on random triplets of the validation split, the same ones each time
+    Xt, yt = torch.as_tensor(Xv), torch.as_tensor(yv)
+    assert trainer._val_loss(Xt, yt) == trainer._val_loss(Xt, yt) == history[-1]["val_loss"]
+    with pytest.raises(ConfigError, match="sampler 'triplets'.*no miner"):
+        Trainer(net(), TripletLoss(), BatchHardMiner(), sampler="triplets")
+
+
+def test_zero_loss_count_matches_the_hinge():
+    loss = TripletLoss(margin=0.4)
+    embeddings = torch.tensor([[0.0], [0.1], [3.0], [3.2]])
+    labels = torch.tensor([0, 0, 1, 1])
+    zero, total = loss.zero_loss_count(embeddings, labels, None)
+    assert total == 8 and int(zero) == 8
+    a, p, n = torch.tensor([0, 0]), torch.tensor([1, 1]), torch.tensor([2, 1])
+    zero, total = loss.zero_loss_count(embeddings, labels, (a, p, n))
+    assert total == 2 and int(zero) == 1

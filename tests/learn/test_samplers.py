@@ -1,8 +1,16 @@
+import math
+
 import pytest
 import torch
 
 from embedlab.errors import ConfigError, InputError
-from embedlab.learn.samplers import ClassBalancedSampler, MPerClassSampler, RandomBatchSampler, make_sampler
+from embedlab.learn.samplers import (
+    ClassBalancedSampler,
+    MPerClassSampler,
+    RandomBatchSampler,
+    TripletSampler,
+    make_sampler,
+)
 
 
 def gen(seed=0):
@@ -59,3 +67,29 @@ def test_bad_sampler_settings():
         MPerClassSampler(torch.arange(4), 4, m=1)
     with pytest.raises(InputError, match="at least 2 classes"):
         MPerClassSampler(torch.zeros(10, dtype=torch.long), 4)
+
+
+def test_triplet_sampler_draws_valid_triplets_per_anchor_in_batches_of_triplets():
+    labels = torch.tensor([0] * 5 + [1] * 2 + [2] * 9)
+    sampler = make_sampler("triplets", labels, 4, per_anchor=3)
+    assert isinstance(sampler, TripletSampler) and sampler.full_batch == 12
+    batches = list(sampler.epoch(gen()))
+    assert len(batches) == len(sampler) == math.ceil(16 * 3 / 4)
+    anchors = []
+    for batch in batches:
+        a, p, n = (batch[i] for i in TripletSampler.triplets(torch.zeros(len(batch), 1), labels[batch]))
+        assert (labels[a] == labels[p]).all() and (a != p).all() and (labels[a] != labels[n]).all()
+        anchors += a.tolist()
+    assert sorted(anchors) == sorted(list(range(16)) * 3)
+
+
+def test_triplet_sampler_steps_per_epoch_are_the_triplet_exercises():
+    labels = torch.arange(60_000) % 10
+    assert len(TripletSampler(labels, 128, per_anchor=3)) == 1407
+
+
+def test_triplet_sampler_needs_a_positive_for_every_anchor():
+    with pytest.raises(InputError, match=r"class\(es\) \[1\] have one"):
+        TripletSampler(torch.tensor([0, 0, 1]), 2)
+    with pytest.raises(InputError, match="at least 2 classes"):
+        TripletSampler(torch.tensor([0, 0, 0]), 2)

@@ -165,3 +165,41 @@ def test_light_imports():
         check=True,
     ).stdout
     assert out.strip() == "False"
+
+
+def _write_glove_download(root, name, kv):
+    """Vectors in the gensim downloader's layout, ``<root>/<name>/<name>.gz``, as GloVe text (no header)."""
+    import gzip
+
+    folder = root / name
+    folder.mkdir(parents=True)
+    lines = [f"{w} {' '.join(f'{x:.6f}' for x in kv[w])}\n" for w in kv.index_to_key]
+    with gzip.open(folder / f"{name}.gz", "wt", encoding="utf-8") as fh:
+        fh.writelines(lines)
+    return folder / f"{name}.gz"
+
+
+def test_a_downloader_name_reads_gensim_datas_layout_without_downloading(tmp_path, monkeypatch, small_kv):
+    import embedlab
+    from embedlab.words.loading import describe_source
+
+    monkeypatch.setenv("GENSIM_DATA_DIR", str(tmp_path))
+    path = _write_glove_download(tmp_path, "glove-wiki-gigaword-100", small_kv)
+    wv = embedlab.create("backend", "gensim", source="glove-wiki-gigaword-100", download=False, device="cpu")
+    _same(wv, small_kv)
+    assert describe_source("glove-wiki-gigaword-100") == (
+        f"glove-wiki-gigaword-100 (gensim downloader name, read from {path})"
+    )
+
+
+@pytest.mark.parametrize("how", ["download=False", "EMBEDLAB_OFFLINE"])
+def test_a_missing_downloader_name_offline_names_the_path_and_the_command(tmp_path, monkeypatch, how):
+    monkeypatch.setenv("GENSIM_DATA_DIR", str(tmp_path))
+    if how == "EMBEDLAB_OFFLINE":
+        monkeypatch.setenv("EMBEDLAB_OFFLINE", "1")
+    with pytest.raises(InputError) as err:
+        WordVectors.load("glove-wiki-gigaword-100", download=how != "download=False")
+    message = str(err.value)
+    assert str(tmp_path / "glove-wiki-gigaword-100" / "glove-wiki-gigaword-100.gz") in message
+    assert "python -m gensim.downloader --download glove-wiki-gigaword-100" in message
+    assert "\n" not in message

@@ -104,7 +104,8 @@ def stand_in_notes(config: ExperimentConfig) -> list[str]:
 
 
 def require_files(config: ExperimentConfig) -> None:
-    """Load each real dataset the config names, so that a missing file stops the run before it starts.
+    """Load each real dataset the config names, and look for each gensim word space's file, so that
+    a missing file stops the run before it starts.
 
     Raises
     ------
@@ -113,12 +114,23 @@ def require_files(config: ExperimentConfig) -> None:
         fetches it, and ``--stand-in`` to run on the embedded data instead.
     """
     for part in config.parts or [config]:
-        dataset = part.dataset
-        if dataset is not None and isinstance(dataset.name, str) and dataset.name in STAND_IN_DATASETS:
-            try:
-                dataset.create("dataset")
-            except (ConfigError, InputError) as exc:
-                raise type(exc)(
-                    f"{exc}; or run the study on embedlab's embedded stand-in with --stand-in "
-                    "(stand_in=True in Python)"
-                ) from None
+        try:
+            _require_part(part)
+        except (ConfigError, InputError) as exc:
+            raise type(exc)(
+                f"{exc}; or run the study on embedlab's embedded stand-in with --stand-in "
+                "(stand_in=True in Python)"
+            ) from None
+
+
+def _require_part(part: ExperimentConfig) -> None:
+    """Load the part's real dataset, and check that its gensim word space's file is on disk."""
+    dataset = part.dataset
+    if dataset is not None and isinstance(dataset.name, str) and dataset.name in STAND_IN_DATASETS:
+        dataset.create("dataset")
+    backend = part.backend
+    if backend is not None and backend.name == "gensim":
+        from embedlab.words.loading import require_source
+
+        source = str(backend.params.get("source", "default"))
+        require_source(source, download=bool(backend.params.get("download", True)))

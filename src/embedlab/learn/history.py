@@ -30,6 +30,12 @@ class EpochRecord(TypedDict, total=False):
         Metric learning: precision@1 of validation queries against the training embeddings.
     triplets
         Metric learning: mean tuples mined per batch; -1 when no miner ran that epoch.
+    steps
+        Metric learning: optimiser steps (batches) in the epoch.
+    zero_loss_share
+        Metric learning: the share of the epoch's scored triplets whose loss was already zero
+        (``d(a,p) − d(a,n) + margin ≤ 0``), so they taught nothing; with losses that count them
+        (``triplet``).
     train_accuracy, val_accuracy
         Classification: accuracy on the training batches (as trained) and on the validation split.
     """
@@ -40,6 +46,8 @@ class EpochRecord(TypedDict, total=False):
     epoch_time_s: float
     val_precision_at_1: float
     triplets: float
+    steps: int
+    zero_loss_share: float
     train_accuracy: float
     val_accuracy: float
 
@@ -47,6 +55,6 @@ class EpochRecord(TypedDict, total=False):
 #: Keys every trainer's record has the meaning of (``val_loss`` only with validation data).
 COMMON_KEYS = ("epoch", "train_loss", "val_loss", "epoch_time_s")
 #: Keys of a :class:`~embedlab.learn.trainer.Trainer` record.
-METRIC_LEARNING_KEYS = (*COMMON_KEYS, "val_precision_at_1", "triplets")
+METRIC_LEARNING_KEYS = (*COMMON_KEYS, "val_precision_at_1", "triplets", "steps", "zero_loss_share")
 #: Keys of a :func:`~embedlab.learn.classifier.train_classifier` record.
 CLASSIFIER_KEYS = (*COMMON_KEYS, "train_accuracy", "val_accuracy")

@@ -10,7 +10,7 @@ or no valid tuple) gives a zero loss whose gradient is zero.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import torch
@@ -105,9 +105,51 @@ class TripletLoss(Loss):
 
     params: TripletLossParams
 
-    def _per_triplet(self, ap: torch.Tensor, an: torch.Tensor) -> torch.Tensor:
-        violation = ap - an + self.params.margin
+    def _hinge(self, violation: torch.Tensor) -> torch.Tensor:
         return F.softplus(violation) if self.params.soft else F.relu(violation)
+
+    def _per_triplet(self, ap: torch.Tensor, an: torch.Tensor) -> torch.Tensor:
+        return self._hinge(ap - an + self.params.margin)
+
+    def _all_violations(self, distances: torch.Tensor, labels: torch.Tensor) -> Iterator[torch.Tensor]:
+        """``d(a,p) − d(a,n) + margin`` of every valid triplet of the batch, in blocks of anchors."""
+        positive, negative = label_masks(labels)
+        size = len(labels)
+        chunk = max(1, _CHUNK_ELEMENTS // max(size * size, 1))
+        for start in range(0, size, chunk):
+            stop = min(start + chunk, size)
+            valid = positive[start:stop, :, None] & negative[start:stop, None, :]
+            block = distances[start:stop, :, None] - distances[start:stop, None, :] + self.params.margin
+            yield block[valid]
+
+    def zero_loss_count(
+        self, embeddings: torch.Tensor, labels: torch.Tensor, indices: tuple[torch.Tensor, ...] | None
+    ) -> tuple[torch.Tensor, int]:
+        """How many of the triplets :meth:`compute` scores are already satisfied, and how many it scores.
+
+        A triplet is satisfied (its hinge loss is zero) when ``d(a,p) − d(a,n) + margin ≤ 0``;
+        it then teaches nothing, the triplet exercise's argument for mining. The triplets are
+        ``indices`` or, when ``None``, every valid triplet of the batch. The first count stays
+        a tensor on the embeddings' device, so counting adds no synchronisation.
+        """
+        distance = self.params.distance
+        with torch.no_grad():
+            if indices is None:
+                distances = get_distance(distance)(embeddings, None)
+                zero = torch.zeros((), dtype=torch.long, device=embeddings.device)
+                total = 0
+                for violation in self._all_violations(distances, labels):
+                    zero += (violation <= 0).sum()
+                    total += violation.numel()
+                return zero, total
+            a, p, n = indices[:3]
+            anchors = embeddings[a]
+            violation = (
+                paired_distance(anchors, embeddings[p], distance)
+                - paired_distance(anchors, embeddings[n], distance)
+                + self.params.margin
+            )
+            return (violation <= 0).sum(), len(a)
 
     def compute(
         self, embeddings: torch.Tensor, labels: torch.Tensor, indices: tuple[torch.Tensor, ...] | None
@@ -139,17 +181,11 @@ class TripletLoss(Loss):
             losses = self._per_triplet(distances[a, p], distances[a, n])
             return self._reduce(losses, losses.numel(), embeddings)
         distances = get_distance(distance)(embeddings, None)
-        positive, negative = label_masks(labels)
-        size = len(labels)
-        chunk = max(1, _CHUNK_ELEMENTS // max(size * size, 1))
         total = embeddings.new_zeros(())
         count = 0
         nonzero = 0
-        for start in range(0, size, chunk):
-            stop = min(start + chunk, size)
-            valid = positive[start:stop, :, None] & negative[start:stop, None, :]
-            block = self._per_triplet(distances[start:stop, :, None], distances[start:stop, None, :])
-            block = block[valid]
+        for violation in self._all_violations(distances, labels):
+            block = self._hinge(violation)
             total = total + block.sum()
             count += block.numel()
             nonzero += int((block > 0).sum())

@@ -220,7 +220,7 @@ class TorchvisionParams(Params):
 #: What early stopping can watch (keys of :class:`~embedlab.learn.history.EpochRecord`).
 Monitor = Literal["val_precision_at_1", "val_loss", "train_loss"]
 #: How batches are drawn (see :mod:`embedlab.learn.samplers`).
-SamplerName = Literal["random", "m-per-class", "class-balanced"]
+SamplerName = Literal["random", "m-per-class", "class-balanced", "triplets"]
 
 
 class TrainingSettings(Params):
@@ -236,6 +236,14 @@ class TrainingSettings(Params):
         "adam", description="'adam' (the exercises'), 'adamw' or 'sgd' (momentum 0.9)."
     )
     m_per_class: int = Field(4, ge=1, le=MAX_BATCH, description="Items per class in an M-per-class batch.")
+    triplets_per_image: int = Field(
+        3,
+        ge=1,
+        le=MAX_TRIPLETS_PER_ANCHOR,
+        description="With sampler 'triplets': random (anchor, positive, negative) triplets drawn per "
+        "training item each epoch, batch_size triplets a step (the triplet exercise's 3: 60,000 images "
+        "give 1,407 steps of 128).",
+    )
     device: str = Field("auto", description="'auto' (CUDA when present), 'cpu' or 'cuda[:N]'.")
     amp: bool | None = Field(
         None,

@@ -34,7 +34,7 @@ import copy
 import logging
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
@@ -43,10 +43,11 @@ import torch
 from torch import nn
 
 from embedlab.device import cpu_has_native_bf16, resolve_device
-from embedlab.errors import CheckpointError, InputError, TrainingError
+from embedlab.errors import CheckpointError, ConfigError, InputError, TrainingError
 from embedlab.learn import distributed
 from embedlab.learn._checks import to_long_labels, to_tensor
 from embedlab.learn._relus import cheaper_relus
+from embedlab.learn.adapters import as_loss, as_miner
 from embedlab.learn.checkpoints import (
     CHECKPOINT,
     CHECKPOINT_FIX,
@@ -59,7 +60,7 @@ from embedlab.learn.checkpoints import (
 from embedlab.learn.history import EpochRecord
 from embedlab.learn.networks import multiply_adds
 from embedlab.learn.params import TrainerSettings
-from embedlab.learn.samplers import make_sampler
+from embedlab.learn.samplers import TripletSampler, make_sampler
 from embedlab.params import validate_section
 from embedlab.threads import torch_threads
 
@@ -149,9 +150,11 @@ class Trainer:
         A ``torch.nn.Module`` mapping a batch of inputs to ``(B, d)`` embeddings (lazy layers
         already materialised).
     loss
-        ``loss(embeddings, labels, indices)`` -> scalar tensor.
+        ``loss(embeddings, labels, indices)`` -> scalar tensor; a PyTorch Metric Learning loss
+        object is adapted (:func:`~embedlab.learn.adapters.as_loss`).
     miner
-        ``miner(embeddings, labels)`` -> index tuple, or ``None`` (the loss uses every tuple).
+        ``miner(embeddings, labels)`` -> index tuple, or ``None`` (the loss uses every tuple);
+        a PyTorch Metric Learning miner object is adapted (:func:`~embedlab.learn.adapters.as_miner`).
     settings
         A :class:`~embedlab.learn.params.TrainerSettings`: the optimisation, sampler, device,
         mixed precision, seed, early stopping (``patience`` epochs without an improvement of
@@ -178,7 +181,8 @@ class Trainer:
     Raises
     ------
     ConfigError
-        For a setting outside :class:`~embedlab.learn.params.TrainerSettings`' bounds, naming it.
+        For a setting outside :class:`~embedlab.learn.params.TrainerSettings`' bounds, naming it,
+        or a loss or miner object that is none (a class, the other kind, not callable).
     """
 
     def __init__(
@@ -203,10 +207,18 @@ class Trainer:
         if micro_batch is None:
             micro_batch = 0 if self.device.type != "cpu" or _has_batch_statistics(model) else CPU_MICRO_BATCH
         self.micro_batch = micro_batch
-        self.loss = loss
-        self.miner = miner
+        self.loss = as_loss(loss)
+        self.miner = None if miner is None else as_miner(miner)
+        to_device = getattr(self.loss, "to", None)
+        if distributed.loss_parameters(self.loss) and callable(to_device):
+            to_device(self.device)  # a loss's own weights train on the network's device
         self.callbacks = list(callbacks)
         self.world = world if world is not None and world[1] > 1 else None
+        if s.sampler == "triplets" and (miner is not None or self.world is not None):
+            raise ConfigError(
+                "sampler 'triplets' draws its own random triplets, so it takes no miner and trains in "
+                "one process; remove the miner (and workers), or choose another sampler"
+            )
         # a loss with parameters of its own (a proxy loss's proxies) is trained with the network
         params = [
             *(p for p in self.model.parameters() if p.requires_grad),
@@ -313,7 +325,14 @@ class Trainer:
         rows = min(batch_size, self.micro_batch) if self.micro_batch else batch_size
         return 3 * multiply_adds(self.model, X[:1].to(self.device)) * rows
 
-    def _step(self, xb: torch.Tensor, yb: torch.Tensor, miner: Any) -> tuple[torch.Tensor, int]:
+    def _step(
+        self, xb: torch.Tensor, yb: torch.Tensor, miner: Any
+    ) -> tuple[torch.Tensor, int, tuple[torch.Tensor, int] | None]:
+        """One optimiser step: the loss, the tuples mined (-1 without a miner), and the zero-loss count.
+
+        The count, ``(satisfied, scored)`` triplets, comes from a loss that can tell
+        (:meth:`~embedlab.learn.losses.TripletLoss.zero_loss_count`); ``None`` from any other.
+        """
         with self._autocast():
             if 0 < self.micro_batch < len(xb):
                 embeddings = torch.cat([self.model(part) for part in torch.split(xb, self.micro_batch)])
@@ -324,6 +343,8 @@ class Trainer:
             embeddings, yb = distributed.gather_batch(embeddings, yb)
         indices = _call(miner, embeddings, yb) if miner is not None else None
         loss = _call(self.loss, embeddings, yb, indices)
+        counter = getattr(self.loss, "zero_loss_count", None)
+        zero = counter(embeddings.detach(), yb, indices) if callable(counter) else None
         self.optimizer.zero_grad(set_to_none=True)
         self.scaler.scale(loss).backward()
         if self.world is not None:
@@ -332,21 +353,33 @@ class Trainer:
             )
         self.scaler.step(self.optimizer)
         self.scaler.update()
-        return loss.detach(), len(indices[0]) if indices is not None else -1
+        return loss.detach(), len(indices[0]) if indices is not None else -1, zero
 
     def _val_loss(self, X: torch.Tensor, y: torch.Tensor) -> float:
-        torch.manual_seed(self.settings.seed)  # the random miner must draw the same validation triplets
+        """The loss on the validation split, in batches drawn as training draws them.
+
+        With the ``triplets`` sampler that is random triplets of the validation split (the same
+        ones every epoch), as the triplet exercise validated; otherwise the split in order.
+        """
+        s = self.settings
+        torch.manual_seed(s.seed)  # the random miner must draw the same validation triplets
         total, batches = 0.0, 0
-        size = self.settings.batch_size
+        miner: Any = self.miner
+        order: Iterator[torch.Tensor]
+        if s.sampler == "triplets":
+            sampler = TripletSampler(y, s.batch_size, s.triplets_per_image)
+            order, miner = sampler.epoch(torch.Generator().manual_seed(s.seed)), sampler.triplets
+        else:
+            order = (torch.arange(i, min(i + s.batch_size, len(X))) for i in range(0, len(X), s.batch_size))
         self.model.eval()
         with torch.no_grad():
-            for start in range(0, len(X), size):
-                xb = X[start : start + size].to(self.device)
-                yb = y[start : start + size].to(self.device)
+            for index in order:
+                xb = X[index].to(self.device)
+                yb = y[index].to(self.device)
                 with self._autocast():
                     embeddings = self.model(xb)
                 embeddings = embeddings.float()
-                indices = _call(self.miner, embeddings, yb) if self.miner is not None else None
+                indices = _call(miner, embeddings, yb) if miner is not None else None
                 total += float(_call(self.loss, embeddings, yb, indices))
                 batches += 1
         self.model.train()
@@ -374,7 +407,8 @@ class Trainer:
         """Train; return the history, one :class:`~embedlab.learn.history.EpochRecord` per epoch.
 
         Each record has ``epoch``, ``train_loss``, ``triplets`` (mean mined per batch, -1
-        without a miner), ``epoch_time_s``, and with validation data ``val_loss`` and
+        without a miner), ``steps``, ``zero_loss_share`` (with a loss that counts them, such as
+        ``triplet``), ``epoch_time_s``, and with validation data ``val_loss`` and
         ``val_precision_at_1`` (validation queries against the training embeddings).
 
         Raises
@@ -406,7 +440,9 @@ class Trainer:
         maximize = monitor == "val_precision_at_1"
 
         X_dev, y_dev = self._place(X_all), y_all.to(self.device)
-        sampler = make_sampler(s.sampler, y_all, s.batch_size, m=s.m_per_class)
+        sampler = make_sampler(
+            s.sampler, y_all, s.batch_size, m=s.m_per_class, per_anchor=s.triplets_per_image
+        )
         best: dict[str, Any] = {"value": None, "epoch": 0, "wait": 0, "state": None}
         start_epoch = self._load(best) if s.resume else 0
         if start_epoch >= s.epochs:
@@ -462,14 +498,18 @@ class Trainer:
         total = torch.zeros((), device=self.device)
         triplets = 0
         steps = 0
+        zeros = torch.zeros((), dtype=torch.long, device=self.device)
+        scored = 0
         miner = self.miner if epoch > s.warmup_epochs else None
+        if isinstance(sampler, TripletSampler):  # its batches are triplets already
+            miner = sampler.triplets
         for index in sampler.epoch(generator):
             if self.world is not None:
                 index = distributed.local_part(index, *self.world)
             idx = index.to(X_dev.device, non_blocking=True)
             xb = X_dev[idx].to(self.device, non_blocking=True)
             yb = y_dev[idx.to(self.device)]
-            loss, mined = self._step(xb, yb, miner)
+            loss, mined, zero = self._step(xb, yb, miner)
             steps += 1
             if not math.isfinite(float(loss)):
                 where = f" (last good checkpoint: {self._checkpoint_path()})" if s.checkpoint_dir else ""
@@ -479,12 +519,18 @@ class Trainer:
                 )
             total += loss
             triplets += mined
+            if zero is not None:
+                zeros += zero[0]
+                scored += zero[1]
             bar.update(1)
         record: EpochRecord = {
             "epoch": epoch,
             "train_loss": float(total) / max(steps, 1),
             "triplets": triplets / max(steps, 1) if miner is not None else -1,
+            "steps": steps,
         }
+        if scored:
+            record["zero_loss_share"] = int(zeros) / scored
         if val is not None:
             record["val_loss"], record["val_precision_at_1"] = self._validate(val, X_dev, y_dev)
         record["epoch_time_s"] = time.perf_counter() - began

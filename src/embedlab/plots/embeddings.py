@@ -92,6 +92,7 @@ def plot_embeddings(
     title: str | None = None,
     path: str | Path | None = None,
     axes: Sequence[Axes] | None = None,
+    val_name: str = "validation",
 ) -> Figure:
     """Plot train (and validation) embeddings in 2-D, one colour per label, side by side.
 
@@ -115,6 +116,8 @@ def plot_embeddings(
         Save the figure there (atomically) as well as returning it.
     axes
         Draw into these Axes of one figure: one per panel (two with ``val``, else one).
+    val_name
+        The second panel's name, ``"validation (test split)"`` say.
 
     Returns
     -------
@@ -124,7 +127,7 @@ def plot_embeddings(
     if val is not None:
         if val_labels is None:
             raise InputError("val was given without val_labels")
-        panels.append(("validation", val, val_labels))
+        panels.append((val_name, val, val_labels))
     rng = np.random.default_rng(seed)
     fig, drawn = panels_and_figure(axes, len(panels), (5.5 * len(panels), 5))
     for ax, (name, emb, lab) in zip(drawn, panels, strict=True):
@@ -157,6 +160,7 @@ _SCORES = (
     ("val_precision_at_1", "validation precision@1"),
     ("train_accuracy", "training accuracy"),
     ("val_accuracy", "validation accuracy"),
+    ("zero_loss_share", "share of zero-loss triplets"),
 )
 
 
@@ -165,14 +169,15 @@ def plot_history(
 ) -> Figure:
     """Plot a trainer's history per epoch: training and validation loss, and the scores it has.
 
-    The second panel shows validation precision@1 (metric learning) or training and validation
-    accuracy (classification), when the records hold them.
+    The second panel shows validation precision@1 and the share of zero-loss triplets (metric
+    learning) or training and validation accuracy (classification), when the records hold them.
 
     Parameters
     ----------
     history
         :class:`~embedlab.learn.history.EpochRecord` records with ``epoch``, ``train_loss`` and
-        optionally ``val_loss``, ``val_precision_at_1``, ``train_accuracy`` and ``val_accuracy``,
+        optionally ``val_loss``, ``val_precision_at_1``, ``zero_loss_share``, ``train_accuracy`` and
+        ``val_accuracy``,
         as every embedlab trainer returns them.
     title
         Figure title.

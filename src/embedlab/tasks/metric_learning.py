@@ -5,7 +5,11 @@ The config's ``backend``, ``loss`` and ``miner`` build the learner
 (:class:`~embedlab.learn.params.MetricLearnerSettings`). ``embedlab run`` checkpoints into
 the run directory (so a resumed run continues the training), then scores each split in
 ``study.splits`` as queries against the training embeddings and draws the learning curves
-and a 2-D map of the embeddings.
+(with the share of zero-loss triplets per epoch) and a 2-D map of the embeddings.
+
+The triplet exercise's setup: ``train: {sampler: triplets, triplets_per_image: 3}`` trains on
+random triplets (the report states the steps per epoch), and a dataset without a validation
+split (``val_size: 0``) with ``study: {validation: test}`` validates on the test set.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from embedlab.errors import ConfigError
 from embedlab.io import safe_name
 from embedlab.learn.params import MetricLearnerSettings
 from embedlab.params import Params
-from embedlab.tasks.base import MetricOutputs, Task
+from embedlab.tasks.base import HeadlineMetric, MetricOutputs, Task
 
 if TYPE_CHECKING:
     from embedlab.config import ExperimentConfig
@@ -47,6 +51,11 @@ class MetricLearningStudy(Params):
     )
     projection: Literal["tsne", "pca"] = Field("tsne", description="2-D projection of the embedding plots.")
     max_points: int = Field(2000, ge=10, description="Points per embedding plot, drawn at random.")
+    validation: Literal["val", "test"] = Field(
+        "val",
+        description="The split that validates each epoch (val_loss, val_precision_at_1) and is drawn "
+        "beside the training embeddings: 'test' uses the test set, as the triplet exercise did.",
+    )
 
 
 class MetricLearningTask(Task):
@@ -58,6 +67,7 @@ class MetricLearningTask(Task):
     reports = METRIC_LEARNING_REPORTS
     needs = ("dataset",)
     metric_inputs = ("embeddings", "retrieval")
+    headline = HeadlineMetric("test precision@1", ("retrieval (queries vs train)", "test", "precision_at_1"))
     study: MetricLearningStudy
 
     def fit(
@@ -125,7 +135,7 @@ class MetricLearningTask(Task):
         dataset = _dataset(config)
         run.describe_dataset(section, dataset)
         train = dataset["train"]
-        val = dataset.splits.get("val")
+        val = dataset[options.validation] if options.validation == "test" else dataset.splits.get("val")
         model = MetricLearner.from_config(config)
         model.set_params(checkpoint_dir=run.checkpoints / safe_name(section, "section"), resume=resume)
         model.fit(train.X, train.y, *((val.X, val.y) if val is not None else ()))
@@ -140,12 +150,14 @@ class MetricLearningTask(Task):
             section,
             {
                 "retrieval (queries vs train)": scores,
+                "steps per epoch": model.history_[-1]["steps"],
+                "validation split": options.validation if val is not None else "none",
                 "history": model.history_,
                 "components": model.components_,
             },
         )
         run.add_figure(section, "history", plot_history(model.history_, title=config.name))
-        shown = "val" if "val" in embedded else next(iter(embedded), None)
+        shown = options.validation if options.validation in embedded else next(iter(embedded), None)
         names = list(dataset.class_names) or None
         figure = plot_embeddings(
             reference,
@@ -157,6 +169,7 @@ class MetricLearningTask(Task):
             max_points=options.max_points,
             seed=config.seed,
             title=config.name,
+            val_name=f"{shown} split",
         )
         run.add_figure(section, "embeddings", figure)
         return {

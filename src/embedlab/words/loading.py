@@ -27,6 +27,8 @@ __all__ = [
     "detect_format",
     "check_format",
     "gensim_data_dir",
+    "describe_source",
+    "require_source",
     "PICKLE_SUFFIXES",
     "FORMATS",
 ]
@@ -282,15 +284,43 @@ def _local_download(name: str) -> Path | None:
     return None
 
 
+def _fetch_command(name: str) -> str:
+    return f"python -m gensim.downloader --download {name}"
+
+
+def _offline() -> bool:
+    return os.environ.get("EMBEDLAB_OFFLINE", "") in {"1", "true", "yes"}
+
+
+def _not_on_disk(name: str) -> InputError:
+    """The error for a downloader name that is not on disk and will not be downloaded."""
+    expected = gensim_data_dir() / name / f"{name}.gz"
+    return InputError(
+        f"word vectors {name!r} are not on disk: looked for {expected}; fetch them with "
+        f"`{_fetch_command(name)}` (set GENSIM_DATA_DIR to the folder that holds {name}/), or allow downloading"
+    )
+
+
+def _looks_like_path(text: str) -> bool:
+    suffix = Path(text).suffix.lower()
+    return os.sep in text or "/" in text or suffix in PICKLE_SUFFIXES | TEXT_SUFFIXES | {".bin"}
+
+
 def load_downloader(name: str, *, download: bool = True, limit: int | None = None) -> Any:
     """Load vectors by gensim-downloader name; offline, read only what is already on disk.
 
-    The data file is read with the format readers above (not by importing the module the
-    downloader stores next to it).
+    The downloader's layout is ``<GENSIM_DATA_DIR or ~/gensim-data>/<name>/<name>.gz``. The data
+    file is read with the format readers above (not by importing the module the downloader
+    stores next to it). With ``download=False`` (or ``EMBEDLAB_OFFLINE=1``) nothing is fetched.
+
+    Raises
+    ------
+    InputError
+        The file is not on disk and may not or could not be downloaded; the message names the
+        path looked at and the command that fetches it.
     """
-    expected = gensim_data_dir() / name / f"{name}.gz"
     local = _local_download(name)
-    if local is None and download and os.environ.get("EMBEDLAB_OFFLINE", "") not in {"1", "true", "yes"}:
+    if local is None and download and not _offline():
         try:
             import gensim.downloader as api
 
@@ -298,14 +328,45 @@ def load_downloader(name: str, *, download: bool = True, limit: int | None = Non
         except Exception as exc:  # noqa: BLE001 - network and name errors alike become one message
             raise InputError(
                 f"could not download {name!r} with the gensim downloader ({type(exc).__name__}: {exc}); "
-                f"offline, put the file at {expected} (set GENSIM_DATA_DIR to use another folder)"
+                f"fetch it where there is a network with `{_fetch_command(name)}` and put the file at "
+                f"{gensim_data_dir() / name / f'{name}.gz'} "
+                "(set GENSIM_DATA_DIR to use another folder)"
             ) from None
     if local is None:
-        raise InputError(
-            f"{name!r} is not a file and was not found in the gensim data folder: expected {expected} "
-            "(set GENSIM_DATA_DIR to the folder holding it, or allow downloading)"
-        )
+        raise _not_on_disk(name)
     return load_file(local, limit=limit)
+
+
+def describe_source(source: str) -> str:
+    """A vectors source in words: the embedded default, a file, or a gensim-downloader name and its file."""
+    if source == "default":
+        return "gensim's default vectors (trained by embedlab on gensim's Wikipedia excerpt and Lee corpus)"
+    path = Path(source)
+    if path.exists():
+        return f"vectors file {path}"
+    local = _local_download(source)
+    where = f", read from {local}" if local is not None else ""
+    return f"{source} (gensim downloader name{where})"
+
+
+def require_source(source: str, *, download: bool = True) -> None:
+    """Check, without reading any vectors, that ``source`` can be loaded here and now.
+
+    A run calls it before it writes anything, so a missing file stops it at once.
+
+    Raises
+    ------
+    InputError
+        A path that does not exist, or a downloader name that is not on disk and may not be
+        downloaded (``download=False`` or ``EMBEDLAB_OFFLINE=1``): naming the path looked at
+        and the command that fetches it.
+    """
+    if source == "default" or Path(source).exists():
+        return
+    if _looks_like_path(source):
+        raise InputError(f"vectors file {source} does not exist; check the path")
+    if _local_download(source) is None and (not download or _offline()):
+        raise _not_on_disk(source)
 
 
 def load_keyed_vectors(
@@ -333,10 +394,7 @@ def load_keyed_vectors(
     path = Path(source)
     if path.exists():
         return load_file(path, fmt=fmt, trusted=trusted, limit=limit)
-    looks_like_path = (
-        os.sep in text or "/" in text or path.suffix.lower() in PICKLE_SUFFIXES | TEXT_SUFFIXES | {".bin"}
-    )
-    if looks_like_path:
+    if _looks_like_path(text):
         raise InputError(f"vectors file {source} does not exist; check the path")
     from embedlab.io import safe_name
 
