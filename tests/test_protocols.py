@@ -72,6 +72,7 @@ def test_every_builtin_metric_keeps_the_metric_contract(name: str) -> None:
         ("resnet18", {}, EmbeddingNetworkProtocol),
         ("mobilenet_v2", {}, EmbeddingNetworkProtocol),
         ("mlp-classifier", {}, ClassifierProtocol),
+        ("small-cnn-classifier", {}, ClassifierProtocol),
         ("linear-probe", {}, ClassifierProtocol),
         ("gensim", {"source": "default"}, WordVectorsProtocol),
     ],
@@ -82,7 +83,8 @@ def test_every_builtin_backend_keeps_its_sub_kinds_contract(name: str, params: d
 
 
 def test_the_backend_cases_cover_every_builtin_backend() -> None:
-    cases = {"seed-cnn", "mlp", "resnet18", "mobilenet_v2", "mlp-classifier", "linear-probe", "gensim"}
+    cases = {"seed-cnn", "mlp", "resnet18", "mobilenet_v2", "mlp-classifier", "small-cnn-classifier"}
+    cases |= {"linear-probe", "gensim"}
     assert set(builtins("backend")) == cases
 
 

@@ -276,3 +276,32 @@ def test_rows_not_summing_to_one_always_point_to_logits(seed, classes, shrink):
 def test_whole_number_float_labels_are_integer_labels():
     report = metrics.classification_report(np.array([0.0, 1.0, 2.0]), np.array([0.0, 1.0, 1.0]))
     assert report.class_names == ("0", "1", "2") and report.scores == "labels"
+
+
+@settings(max_examples=25, deadline=None)
+@given(cases)
+def test_per_class_and_one_vs_rest_tables_match_scikit_learn(case):
+    seed, n, classes = case
+    y, logits = random_case(seed, n, classes, every_class=False)
+    names = [f"c{i}" for i in range(classes)]
+    report = metrics.classification_report(y, logits, names, scores="logits")
+    pred = logits.argmax(axis=1)
+    labels = list(range(classes))
+    expected = skm.classification_report(
+        y, pred, labels=labels, target_names=names, output_dict=True, zero_division=0.0
+    )
+    table = report.per_class_table()
+    assert list(table) == [*names, "macro avg", "weighted avg"]
+    for row, values in table.items():
+        for metric in ("precision", "recall", "f1-score"):
+            assert values[metric] == pytest.approx(expected[row][metric], abs=TOL), (row, metric)
+        assert values["support"] == expected[row]["support"] and isinstance(values["support"], int)
+    ovr = report.one_vs_rest()
+    for c, name in enumerate(names):
+        truth, guess = y == c, pred == c
+        assert ovr[name] == {
+            "TP": int((truth & guess).sum()),
+            "FP": int((~truth & guess).sum()),
+            "FN": int((truth & ~guess).sum()),
+            "TN": int((~truth & ~guess).sum()),
+        }

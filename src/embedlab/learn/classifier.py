@@ -13,15 +13,25 @@ import logging
 import math
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
 
 import numpy as np
-from pydantic import Field
+from pydantic import Field, model_validator
 
+from embedlab.data.augment import AugmentSettings
+from embedlab.data.rebalance import oversample_indices
 from embedlab.errors import CheckpointError, ConfigError, InputError, TrainingError
 from embedlab.learn.history import EpochRecord
-from embedlab.learn.params import MAX_BATCH, MAX_CLASSES, MAX_EPOCHS, MAX_FEATURES, MAX_WIDTH
+from embedlab.learn.params import (
+    MAX_BATCH,
+    MAX_CHANNELS,
+    MAX_CLASSES,
+    MAX_EPOCHS,
+    MAX_FEATURES,
+    MAX_WIDTH,
+)
 from embedlab.params import Params, validate_section
 
 if TYPE_CHECKING:
@@ -29,12 +39,17 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CLASSIFIER_CHECKPOINT_KEYS",
+    "REBALANCE_STRATEGIES",
     "ClassifierTrainSettings",
     "LinearProbeParams",
     "MLPClassifierParams",
+    "Rebalance",
+    "SmallCNNClassifierParams",
     "count_parameters",
     "linear_probe",
     "mlp_classifier",
+    "predict_proba",
+    "rebalance_plan",
     "train_classifier",
 ]
 
@@ -50,7 +65,10 @@ class MLPClassifierParams(Params):
     """Parameters of ``mlp-classifier``: Flatten, Dense(units, relu), Dense(num_classes)."""
 
     units: int = Field(
-        512, ge=1, le=MAX_WIDTH, description="Width of the hidden layer (the tuning exercise searched 16..512)."
+        512,
+        ge=1,
+        le=MAX_WIDTH,
+        description="Width of the hidden layer (the tuning exercise searched 16..512).",
     )
     num_classes: int = Field(10, ge=2, le=MAX_CLASSES, description="Number of output logits.")
     in_features: int | None = Field(
@@ -73,8 +91,43 @@ class LinearProbeParams(Params):
     )
 
 
+class SmallCNNClassifierParams(Params):
+    """Parameters of ``small-cnn-classifier``: conv blocks, global average pooling, a dense head."""
+
+    num_classes: int = Field(10, ge=2, le=MAX_CLASSES, description="Number of output logits.")
+    in_channels: int | None = Field(
+        None,
+        ge=1,
+        le=MAX_CHANNELS,
+        description="Channels of the input images (1 for digits, 3 for DermaMNIST); None: inferred from the first batch.",
+    )
+    channels: tuple[Annotated[int, Field(ge=1, le=MAX_CHANNELS)], ...] = Field(
+        (32, 64),
+        min_length=1,
+        max_length=8,
+        description="Output channels of each block: 3x3 convolution, batch norm, ReLU, 2x2 max-pool.",
+    )
+    units: int = Field(128, ge=1, le=MAX_WIDTH, description="Width of the dense head's hidden layer.")
+    dropout: float = Field(0.2, ge=0, lt=1, description="Dropout before the output layer.")
+
+
+#: How a classification run corrects class imbalance (``train.rebalance``).
+Rebalance = Literal["none", "class-weights", "oversample", "oversample-augment"]
+
+#: The values of :data:`Rebalance`, in order.
+REBALANCE_STRATEGIES: tuple[Rebalance, ...] = get_args(Rebalance)
+
+
 class ClassifierTrainSettings(Params):
-    """The ``train:`` block of a classification experiment."""
+    """The ``train:`` block of a classification experiment.
+
+    ``rebalance`` picks the correction for class imbalance: ``class-weights`` weights the loss
+    (by ``class_weights``, ``balanced`` when not given), ``oversample`` copies minority-class
+    samples every epoch until each class is as large as the largest, and ``oversample-augment``
+    also augments each copy afresh (``augment``: small rotations and shifts, flips optional,
+    batched on the device). Left out, it is ``class-weights`` when ``class_weights`` is given
+    and ``none`` otherwise.
+    """
 
     lr: float = Field(1e-3, gt=0, description="Adam's learning rate.")
     batch_size: int = Field(32, ge=1, le=MAX_BATCH, description="Examples per step (Keras' default is 32).")
@@ -83,7 +136,58 @@ class ClassifierTrainSettings(Params):
     class_weights: Literal["balanced"] | list[float] | None = Field(
         None, description="Loss weight per class; 'balanced' weights by inverse class frequency."
     )
+    rebalance: Rebalance | None = Field(
+        None,
+        description="'none', 'class-weights', 'oversample' or 'oversample-augment'; "
+        "None: 'class-weights' when class_weights is given, else 'none'.",
+    )
+    augment: AugmentSettings = Field(
+        default_factory=AugmentSettings, description="The augmentation of rebalance: oversample-augment."
+    )
     device: str = Field("auto", description="'auto' (CUDA when present), 'cpu' or 'cuda[:N]'.")
+
+    @model_validator(mode="after")
+    def _one_correction(self) -> ClassifierTrainSettings:
+        rebalance_plan(self.rebalance, self.class_weights, ValueError)
+        return self
+
+    @property
+    def strategy(self) -> Rebalance:
+        """The rebalancing in effect, with ``rebalance`` left out resolved."""
+        return self.rebalance or ("none" if self.class_weights is None else "class-weights")
+
+    def with_strategy(self, strategy: Rebalance) -> ClassifierTrainSettings:
+        """These settings with ``rebalance`` set to ``strategy`` (``class_weights`` kept only for ``class-weights``)."""
+        weights = self.class_weights if strategy == "class-weights" else None
+        return self.model_copy(update={"rebalance": strategy, "class_weights": weights})
+
+
+def rebalance_plan(
+    rebalance: Rebalance | None,
+    class_weights: Literal["balanced"] | Sequence[float] | None,
+    error: type[Exception] = ConfigError,
+) -> tuple[Literal["balanced"] | Sequence[float] | None, bool, bool]:
+    """What a rebalancing strategy does: ``(loss class weights, oversample, augment the copies)``.
+
+    ``rebalance=None`` means ``class-weights`` when ``class_weights`` is given, else ``none``.
+
+    Raises
+    ------
+    ConfigError
+        (or ``error``) When ``class_weights`` is given with a strategy other than ``class-weights``.
+    """
+    if rebalance is None:
+        rebalance = "none" if class_weights is None else "class-weights"
+    if rebalance not in REBALANCE_STRATEGIES:
+        raise error(f"rebalance {rebalance!r} is unknown; use one of {', '.join(REBALANCE_STRATEGIES)}")
+    if class_weights is not None and rebalance != "class-weights":
+        raise error(
+            f"class_weights is given but rebalance is {rebalance!r}; class weights apply only with "
+            "rebalance: class-weights, so remove class_weights or set rebalance: class-weights"
+        )
+    if rebalance == "class-weights":
+        return class_weights or "balanced", False, False
+    return None, rebalance.startswith("oversample"), rebalance == "oversample-augment"
 
 
 def _first_linear(in_features: int | None, out_features: int) -> torch.nn.Module:
@@ -137,6 +241,31 @@ def linear_probe(num_classes: int = 10, in_features: int | None = None) -> torch
 def count_parameters(model: torch.nn.Module) -> int:
     """Number of trainable parameters (the tuning exercise's best MLP on 28x28 inputs had 279,850)."""
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def predict_proba(model: torch.nn.Module, X: Any, batch_size: int = 1024) -> np.ndarray:
+    """Class probabilities ``(N, C)`` of ``model``'s logits, computed in batches on its device.
+
+    Parameters
+    ----------
+    model
+        Maps a batch of inputs to logits; it is put in eval mode.
+    X
+        Inputs ``(N, ...)``, numpy or torch.
+    batch_size
+        Inputs per forward pass (bounds the memory a convolutional network needs).
+    """
+    import torch
+
+    device = next(model.parameters()).device
+    inputs = torch.as_tensor(np.asarray(X, dtype=np.float32))
+    model.eval()
+    parts = []
+    with torch.no_grad():
+        for start in range(0, len(inputs), batch_size):
+            logits = model(inputs[start : start + batch_size].to(device))
+            parts.append(torch.softmax(logits, dim=1).cpu().numpy())
+    return np.concatenate(parts) if parts else np.zeros((0, 0), dtype=np.float32)
 
 
 def _class_weights(
@@ -195,23 +324,57 @@ def _train_epoch(
     optimizer: torch.optim.Optimizer,
     order: torch.Tensor,
     batch_size: int,
+    augment: _CopyAugmentation | None = None,
 ) -> tuple[float, float]:
-    """One pass over ``X`` in the order ``order``; returns the mean loss and the accuracy."""
+    """One pass over the samples ``order`` indexes; returns the mean loss and the accuracy.
+
+    With ``augment``, the items of ``order`` it marks as oversampled copies are augmented.
+    """
     import torch
+
+    from embedlab.data.augment import augment_batch
 
     model.train()
     loss_sum = torch.zeros((), device=X.device)
     correct = torch.zeros((), device=X.device, dtype=torch.long)
     for start in range(0, len(order), batch_size):
         index = order[start : start + batch_size]
-        logits = model(X[index])
-        loss = loss_fn(logits, y[index])
+        inputs, target = X[index], y[index]
+        if augment is not None:
+            copies = augment.is_copy[start : start + batch_size]
+            inputs[copies] = augment_batch(inputs[copies], augment.generator, augment.settings)
+        logits = model(inputs)
+        loss = loss_fn(logits, target)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
         loss_sum += loss.detach() * len(index)
-        correct += (logits.detach().argmax(dim=1) == y[index]).sum()
-    return float(loss_sum) / len(y), float(correct) / len(y)
+        correct += (logits.detach().argmax(dim=1) == target).sum()
+    return float(loss_sum) / len(order), float(correct) / len(order)
+
+
+@dataclass(frozen=True)
+class _CopyAugmentation:
+    """Which items of an epoch's order are oversampled copies, and how to augment them."""
+
+    is_copy: torch.Tensor
+    generator: torch.Generator
+    settings: AugmentSettings
+
+
+def _epoch_order(
+    num: int, copies: torch.Tensor, generator: torch.Generator
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """A random order of the ``num`` samples and the oversampled ``copies`` (sample indices), and
+    which of its items are copies.
+
+    Without copies it is ``randperm(num)``, the order of a run without oversampling.
+    """
+    import torch
+
+    positions = torch.randperm(num + len(copies), generator=generator)
+    order = torch.cat([torch.arange(num), copies])[positions]
+    return order, positions >= num
 
 
 def _check_finite(row: EpochRecord, epoch: int, lr: float) -> None:
@@ -240,6 +403,8 @@ def train_classifier(
     lr: float = 1e-3,
     weight_decay: float = 0.0,
     class_weights: Literal["balanced"] | Sequence[float] | None = None,
+    rebalance: Rebalance | None = None,
+    augment: AugmentSettings | None = None,
     device: str | torch.device = "auto",
     seed: int = 0,
     callback: EpochCallback | None = None,
@@ -264,6 +429,14 @@ def train_classifier(
         The optimisation settings, within the bounds of :class:`ClassifierTrainSettings`.
     class_weights
         ``None``, ``"balanced"`` or one weight per class, for the loss.
+    rebalance
+        ``"none"``, ``"class-weights"`` (``class_weights``, ``"balanced"`` when not given),
+        ``"oversample"`` (every epoch, minority-class samples are copied until each class is as
+        large as the largest) or ``"oversample-augment"`` (the copies are also augmented afresh,
+        see :func:`~embedlab.data.augment.augment_batch`); ``None``: ``"class-weights"`` when
+        ``class_weights`` is given, else ``"none"``.
+    augment
+        The augmentation of ``"oversample-augment"``; its defaults when None.
     device
         ``"auto"`` (CUDA when present), ``"cpu"``, ``"cuda[:N]"`` or a ``torch.device``.
     seed
@@ -291,14 +464,14 @@ def train_classifier(
     Raises
     ------
     ConfigError
-        For settings outside :class:`ClassifierTrainSettings`' bounds, or ``resume`` without
-        ``checkpoint_dir``.
+        For settings outside :class:`ClassifierTrainSettings`' bounds, ``resume`` without
+        ``checkpoint_dir``, or ``class_weights`` with a ``rebalance`` other than ``"class-weights"``.
     CheckpointError
         When resuming from a checkpoint that is empty, truncated, not this trainer's, or from
         another network; the network's weights are left untouched.
     InputError
-        For mismatched lengths, non-integer labels, NaN inputs or labels outside the
-        model's classes.
+        For mismatched lengths, non-integer labels, NaN inputs, labels outside the
+        model's classes, or ``"oversample-augment"`` on input that is not images.
     TrainingError
         When the training or validation loss becomes NaN or infinite (before ``callback``
         sees the epoch, so a tuner records a failed trial, not a score).
@@ -324,6 +497,7 @@ def train_classifier(
     model = model.to(dev)
     X_t = torch.as_tensor(Xtr, device=dev)
     y_t = torch.as_tensor(ytr, device=dev)
+    model.eval()  # a one-sample probe must not touch batch-norm statistics (nor fail on a 1x1 map)
     with torch.no_grad():  # materialise lazy layers before the optimiser sees the parameters
         num_classes = int(model(X_t[:1]).shape[1])
     if ytr.min() < 0 or ytr.max() >= num_classes:
@@ -331,12 +505,23 @@ def train_classifier(
     if has_val:
         Xv, yv = _as_arrays(X_val, y_val, "validation data")
         Xv_t, yv_t = torch.as_tensor(Xv, device=dev), torch.as_tensor(yv, device=dev)
-    weights = _class_weights(class_weights, ytr, num_classes)
+    loss_weights, oversampling, augmenting = rebalance_plan(rebalance, class_weights)
+    if augmenting and X_t.ndim not in (3, 4):
+        raise InputError(
+            f"rebalance: oversample-augment needs images (N, C, H, W) or (N, H, W); the training data "
+            f"has shape {tuple(X_t.shape)}: load the dataset as images (flatten: false) or use rebalance: oversample"
+        )
+    weights = _class_weights(loss_weights, ytr, num_classes)
     loss_fn = torch.nn.CrossEntropyLoss(
         weight=None if weights is None else torch.as_tensor(weights, dtype=torch.float32, device=dev)
     )
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     generator = torch.Generator(device="cpu").manual_seed(seed)
+    copies = torch.as_tensor(
+        oversample_indices(ytr, seed=seed) if oversampling else np.zeros(0, dtype=np.int64)
+    )
+    if oversampling:
+        logger.info("oversampling: %d copies of minority-class samples per epoch", len(copies))
     step_work = 3 * multiply_adds(model, X_t[:1]) * min(batch_size, len(ytr))  # forward and backward
     path = None if checkpoint_dir is None else Path(checkpoint_dir) / CHECKPOINT
     history: list[EpochRecord] = []
@@ -345,8 +530,15 @@ def train_classifier(
     with torch_threads(step_work):
         for epoch in progress_bar(progress, iterable=range(len(history) + 1, epochs + 1), desc="epochs"):
             start = time.perf_counter()
-            order = torch.randperm(len(ytr), generator=generator).to(dev)
-            train_loss, train_accuracy = _train_epoch(model, X_t, y_t, loss_fn, optimizer, order, batch_size)
+            order, is_copy = _epoch_order(len(ytr), copies, generator)
+            augmentation = (
+                _CopyAugmentation(is_copy.to(dev), generator, augment or AugmentSettings())
+                if augmenting
+                else None
+            )
+            train_loss, train_accuracy = _train_epoch(
+                model, X_t, y_t, loss_fn, optimizer, order.to(dev), batch_size, augmentation
+            )
             row: EpochRecord = {"epoch": epoch, "train_loss": train_loss, "train_accuracy": train_accuracy}
             if has_val:
                 row["val_loss"], row["val_accuracy"] = _evaluate(model, Xv_t, yv_t, loss_fn, batch_size)

@@ -387,6 +387,29 @@ class ClassificationReport:
         """Classes whose recall is below :attr:`recall_target`, in class order."""
         return list(self._values["below_recall_target"])
 
+    def per_class_table(self) -> dict[str, dict[str, float]]:
+        """scikit-learn's ``classification_report`` as a table: a row per class, then ``macro avg``
+        and ``weighted avg``; columns ``precision``, ``recall``, ``f1-score`` and ``support``."""
+        v = self._values
+        columns = ("precision", "recall", "f1-score", "support")
+        rows = [*self.class_names, "macro avg", "weighted avg"]
+        return {
+            row: {c: int(v[row][c]) if c == "support" else float(v[row][c]) for c in columns} for row in rows
+        }
+
+    def one_vs_rest(self) -> dict[str, dict[str, int]]:
+        """Each class against the rest: ``TP``, ``FP``, ``FN`` and ``TN`` per class, from
+        scikit-learn's ``multilabel_confusion_matrix``."""
+        from sklearn.metrics import multilabel_confusion_matrix
+
+        matrices = multilabel_confusion_matrix(
+            self.y_true, self.y_pred, labels=list(range(len(self.class_names)))
+        )
+        return {
+            name: {"TP": int(m[1, 1]), "FP": int(m[0, 1]), "FN": int(m[1, 0]), "TN": int(m[0, 0])}
+            for name, m in zip(self.class_names, matrices, strict=True)
+        }
+
     def summary(self) -> dict[str, float]:
         """The headline numbers: accuracy, balanced accuracy, macro/weighted F1, macro AUC, kappa, MCC."""
         v = self._values
