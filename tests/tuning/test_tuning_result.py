@@ -5,11 +5,12 @@ from __future__ import annotations
 import math
 
 import pytest
+from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 
 from embedlab.errors import ConfigError, InputError
 from embedlab.tuning.base import TrialRecord, describe_error, trial_status
-from embedlab.tuning.result import TuneResult, best_value
+from embedlab.tuning.result import TuneResult, best_value, short_names
 from embedlab.tuning.settings import TuneSettings
 
 
@@ -156,3 +157,105 @@ def test_load_refuses_a_missing_or_corrupt_result(tmp_path, content):
     with pytest.raises(InputError, match="result.json") as info:
         TuneResult.load(tmp_path)
     assert "\n" not in str(info.value)
+
+
+def test_top_trials_are_ranked_best_first_in_kerastuners_layout(result):
+    rows = result.top_trials(10)
+    assert [row["trial"] for row in rows] == ["b", "c", "a"]  # the failed trial is not ranked
+    assert [row["rank"] for row in rows] == [1, 2, 3]
+    assert rows[0] == {
+        "rank": 1,
+        "trial": "b",
+        "hyperparameters": {"units": 352, "lr": 0.001},
+        "score": 0.9,
+        "epochs": 3,
+        "status": "completed",
+    }
+    assert [row["trial"] for row in result.top_trials(1)] == ["b"]
+    text = result.summary()
+    assert "Trial b summary" in text and "Hyperparameters:\nunits: 352\nlr: 0.001\nScore: 0.9000" in text
+
+
+def test_short_names_keep_clashing_paths_whole():
+    assert short_names(["backend.units", "train.lr"]) == {"backend.units": "units", "train.lr": "lr"}
+    assert short_names(["backend.units", "miner.units", "lr"]) == {
+        "backend.units": "backend.units",
+        "miner.units": "miner.units",
+        "lr": "lr",
+    }
+
+
+def test_trials_legend_is_ranked_with_distinct_colours(result):
+    ax = result.plot(label_best=3).axes[0]
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert texts == [
+        "1st: units=352, lr=0.001 — val_accuracy 0.9000",
+        "2nd: units=64, lr=0.001 — val_accuracy 0.8300",
+        "3rd: units=16, lr=0.001 — val_accuracy 0.6000",
+    ]
+    colours = [to_rgb(line.get_color()) for line in ax.get_legend().get_lines()]
+    # clearly distinct: every pair differs by at least 0.3 in some RGB channel
+    for i, a in enumerate(colours):
+        for b in colours[i + 1 :]:
+            assert max(abs(x - y) for x, y in zip(a, b, strict=True)) > 0.3
+    assert ax.get_legend().get_title().get_text() == "best 3 of 4"
+
+
+class RetrainsWithScores(Retrains):
+    """Retrains with a model size and final scores depending on the units, as a task's trainable does."""
+
+    def run(self, params, epochs, report=None, *, evaluate_test=False, progress=False):
+        units = params["backend.units"]
+        for epoch in range(1, epochs + 1):
+            report({"epoch": epoch, "train_accuracy": 0.5, "val_accuracy": 0.4})
+        return {
+            "epoch": float(epochs),
+            "train_accuracy": units / 1000,
+            "val_accuracy": units / 2000,
+            "epoch_time_s": 0.1,
+            "n_params": float(units * 10),
+        }
+
+    def default_params(self, names):
+        return {"backend.units": 512, "train.lr": 0.01}
+
+
+def test_retrain_rows_one_per_model(result):
+    result.trainable = RetrainsWithScores()
+    result.baseline = {"backend.units": 512}
+    retrained = result.retrain_best(epochs=2, progress=False)
+    assert retrained.models() == [
+        {
+            "model": "best",
+            "hyperparameters": {"units": 352, "lr": 0.001},
+            "n_params": 3520,
+            "train_accuracy": 0.352,
+            "val_accuracy": 0.176,
+        },
+        {
+            "model": "baseline",
+            "hyperparameters": {"units": 512, "lr": 0.01},
+            "n_params": 5120,
+            "train_accuracy": 0.512,
+            "val_accuracy": 0.256,
+        },
+    ]
+    fig = retrained.plot(metrics=("accuracy",))
+    labels = [line.get_label() for line in fig.axes[0].lines]
+    assert labels == ["best train", "best val", "baseline train", "baseline val"]  # both curves in one panel
+
+
+def test_experiment_analysis_refuses_a_folder_without_a_ray_experiment(result, tmp_path):
+    with pytest.raises(InputError, match="holds no Ray Tune experiment") as info:
+        result.experiment_analysis()
+    assert str(tmp_path) in str(info.value) and "\n" not in str(info.value)
+    memory = TuneResult(result.trials, metric="val_accuracy", mode="max", max_epochs=3)
+    with pytest.raises(InputError, match="no Ray Tune folder"):
+        memory.experiment_analysis()
+
+
+def test_load_keeps_the_tuners_folder(result, tmp_path):
+    result.experiment_path = tmp_path / "ray-experiment"
+    loaded = TuneResult.load(result.save(tmp_path / "copy"))
+    assert loaded.storage_path == tmp_path / "copy"
+    assert loaded.experiment_path == tmp_path / "ray-experiment"

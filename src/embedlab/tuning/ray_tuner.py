@@ -296,6 +296,10 @@ def _record(result: Any, space: SearchSpace, max_epochs: int) -> TrialRecord:
     history: list[dict[str, Any]] = []
     frame = result.metrics_dataframe
     if frame is not None and len(frame):
+        if "epoch" in frame:
+            # HyperBand pauses trials at its milestones, and a paused trial resumes from epoch 1
+            # (trials keep no checkpoint): the repeated epochs, seeded alike, are reported again
+            frame = frame.drop_duplicates("epoch", keep="last")
         keep = [c for c in frame.columns if c not in _RAY_KEYS and not c.startswith("config/")]
         history = frame[keep].to_dict("records")
     metrics = result.metrics or {}

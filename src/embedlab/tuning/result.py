@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,11 +15,12 @@ from embedlab.tuning.base import TrialRecord, describe_value, is_retrainable
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
+    from ray.tune import ExperimentAnalysis
 
     from embedlab.tuning.base import Retrainable, Trainable
     from embedlab.tuning.settings import TuneSettings
 
-__all__ = ["RetrainReport", "TuneResult", "best_value"]
+__all__ = ["RetrainReport", "TuneResult", "best_value", "short_names"]
 
 RESULT_FILE = "result.json"
 """The file in a search's folder that :meth:`TuneResult.load` reads."""
@@ -30,6 +32,14 @@ def best_value(values: list[Any], mode: str) -> float:
     if not finite:
         return math.nan
     return max(finite) if mode == "max" else min(finite)
+
+
+def short_names(paths: Iterable[str]) -> dict[str, str]:
+    """Each dotted parameter path by its last part (``backend.units`` → ``units``), as KerasTuner
+    names hyperparameters; a path whose last part another path shares keeps its full name."""
+    paths = list(paths)
+    last = [path.rsplit(".", 1)[-1] for path in paths]
+    return {path: name if last.count(name) == 1 else path for path, name in zip(paths, last, strict=True)}
 
 
 class TuneResult:
@@ -46,6 +56,9 @@ class TuneResult:
         The most epochs a trial could train.
     storage_path
         Where the tuner wrote its files, if anywhere.
+    experiment_path
+        The tuner's own folder for the search (Ray Tune's experiment folder for the ``ray``
+        tuner), read by :meth:`experiment_analysis`; default: ``storage_path``.
     trainable
         The trainable searched; needed by :meth:`retrain_best`.
     baseline
@@ -64,12 +77,14 @@ class TuneResult:
         trainable: Retrainable | None = None,
         baseline: dict[str, Any] | None = None,
         wall_time_s: float = math.nan,
+        experiment_path: str | Path | None = None,
     ) -> None:
         self.trials = list(trials)
         self.metric = metric
         self.mode = mode
         self.max_epochs = max_epochs
         self.storage_path = None if storage_path is None else Path(storage_path)
+        self.experiment_path = self.storage_path if experiment_path is None else Path(experiment_path)
         self.trainable = trainable
         self.baseline = dict(baseline or {})
         self.wall_time_s = wall_time_s
@@ -209,22 +224,45 @@ class TuneResult:
         """How many trials failed."""
         return sum(t.status == "failed" for t in self.trials)
 
+    def top_trials(self, n: int = 10) -> list[dict[str, Any]]:
+        """The ``n`` best trials, best first, one row each, as KerasTuner's ``results_summary`` lists them.
+
+        Returns
+        -------
+        list of dict
+            ``{"rank": 1, "trial": <id>, "hyperparameters": {"units": 352, "lr": 0.001},
+            "score": 0.8916, "epochs": 10, "status": "completed"}`` per trial. Parameters go by
+            :func:`short_names`; the score is the trial's best value of the objective.
+        """
+        names = short_names(self.param_names)
+        return [
+            {
+                "rank": rank,
+                "trial": trial.trial_id,
+                "hyperparameters": {names[k]: v for k, v in trial.params.items()},
+                "score": self.score(trial),
+                "epochs": len(trial.history),
+                "status": trial.status,
+            }
+            for rank, trial in enumerate(self.ranked_trials()[:n], start=1)
+        ]
+
     def summary(self, n: int = 10) -> str:
         """The top ``n`` trials and every failed one, as text (like KerasTuner's ``results_summary``)."""
-        ranked = self.ranked_trials()[:n]
+        top = self.top_trials(n)
         lines = [
             "Results summary",
             f"Results in {self.storage_path}" if self.storage_path else "Results in memory",
-            f"Showing {len(ranked)} best trials of {len(self.trials)}",
+            f"Showing {len(top)} best trials of {len(self.trials)}",
             f'Objective(name="{self.metric}", direction="{self.mode}")',
         ]
         counts = pd.Series([t.status for t in self.trials]).value_counts()
         lines.append("Trials: " + ", ".join(f"{count} {status}" for status, count in counts.items()))
-        for trial in ranked:
-            lines += ["", f"Trial {trial.trial_id} summary ({trial.status}, {len(trial.history)} epochs)"]
+        for row in top:
+            lines += ["", f"Trial {row['trial']} summary ({row['status']}, {row['epochs']} epochs)"]
             lines.append("Hyperparameters:")
-            lines += [f"{name}: {describe_value(value)}" for name, value in trial.params.items()]
-            lines.append(f"Score: {self.score(trial):.4f}")
+            lines += [f"{name}: {describe_value(value)}" for name, value in row["hyperparameters"].items()]
+            lines.append(f"Score: {row['score']:.4f}")
         failed = [t for t in self.trials if t.status == "failed"]
         if failed:
             lines += ["", f"Failed trials ({len(failed)}):"]
@@ -260,6 +298,7 @@ class TuneResult:
                 "max_epochs": self.max_epochs,
                 "wall_time_s": self.wall_time_s,
                 "baseline": self.baseline,
+                "experiment_path": None if self.experiment_path is None else str(self.experiment_path),
                 "trials": [asdict(trial) for trial in self.trials],
             },
         )
@@ -276,7 +315,9 @@ class TuneResult:
         """Read back a result that :meth:`save` (or a tuner) wrote into ``directory``.
 
         The loaded result has no trainable, so it cannot :meth:`retrain_best`; parameter
-        values that JSON cannot hold come back as their ``str``.
+        values that JSON cannot hold come back as their ``str``. Its :attr:`experiment_path`
+        is the tuner's folder recorded at save time, so :meth:`experiment_analysis` still
+        finds Ray's files when they have not moved.
 
         Raises
         ------
@@ -298,11 +339,40 @@ class TuneResult:
                 storage_path=directory,
                 baseline=dict(data["baseline"]),
                 wall_time_s=float(data["wall_time_s"]),
+                # results saved before experiment_path was recorded: the folder itself
+                experiment_path=(data["experiment_path"] if "experiment_path" in data else None) or directory,
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise InputError(
                 f"{str(path)!r} is not a saved tuning result ({type(exc).__name__}: {exc}); {fix}"
             ) from None
+
+    def experiment_analysis(self) -> ExperimentAnalysis:
+        """Ray Tune's own view of the search: a :class:`ray.tune.ExperimentAnalysis` of its folder.
+
+        It reads what Ray wrote under :attr:`experiment_path` (``experiment_state-*.json`` and
+        each trial's ``result.json`` and ``progress.csv``): every reported row
+        (``.trial_dataframes``), each trial's config (``.get_all_configs()``), its folder
+        (``.get_best_trial(metric, mode).path``), for Ray's tools. Ray's TensorBoard files are
+        in that folder too: ``tensorboard --logdir <experiment_path>``.
+
+        Raises
+        ------
+        InputError
+            When the result has no folder, or its folder holds no Ray Tune experiment (a search
+            by another tuner, or files moved since), naming the folder.
+        """
+        from ray.tune import ExperimentAnalysis
+
+        folder = self.experiment_path
+        fix = "point to the folder the ray tuner wrote (tune.storage_path/tune.name)"
+        if folder is None or not folder.is_dir():
+            raise InputError(f"this search has no Ray Tune folder ({str(folder)!r} is not a folder); {fix}")
+        try:
+            return ExperimentAnalysis(str(folder), default_metric=self.metric, default_mode=self.mode)
+        except (ValueError, FileNotFoundError) as exc:
+            first = str(exc).splitlines()[0]
+            raise InputError(f"{str(folder)!r} holds no Ray Tune experiment ({first}); {fix}") from None
 
     def retrain_best(
         self, epochs: int | None = None, baseline: dict[str, Any] | None = None, progress: bool = True
@@ -376,6 +446,34 @@ class RetrainReport:
     def table(self) -> pd.DataFrame:
         """The final metrics of both runs, one column each."""
         return pd.DataFrame({"best": self.best_final, "baseline": self.baseline_final})
+
+    def models(self) -> list[dict[str, Any]]:
+        """One row per model, best first: its parameters, size and final metrics.
+
+        Returns
+        -------
+        list of dict
+            ``{"model": "best", "hyperparameters": {"units": 352, "lr": 0.001}, "n_params": 279850,
+            "train_accuracy": ..., "val_accuracy": ..., ...}``: the final metrics of the run
+            (``test_*`` too when there is a test split), parameters by :func:`short_names`.
+        """
+        rows = []
+        for label, params, final in (
+            ("best", self.best_params, self.best_final),
+            ("baseline", self.baseline_params, self.baseline_final),
+        ):
+            names = short_names(params)
+            scores = {k: v for k, v in final.items() if k not in {"epoch", "epoch_time_s", "n_params"}}
+            size = {"n_params": int(final["n_params"])} if "n_params" in final else {}
+            rows.append(
+                {
+                    "model": label,
+                    "hyperparameters": {names[k]: v for k, v in params.items()},
+                    **size,
+                    **scores,
+                }
+            )
+        return rows
 
     def summary(self) -> str:
         """Both runs' parameters and final metrics, and the difference in the objective."""
