@@ -22,7 +22,7 @@ PACKAGE = "embedlab"
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("errors", "params", "io", "threads", "device", "progress"),
     ("hookspecs", "registry", "config", "space", "protocols"),
-    ("words", "learn", "metrics", "tuning", "data", "plots"),
+    ("words", "learn", "metrics", "tuning", "data", "plots", "tracking"),
     ("tasks",),
     ("lab",),
     ("", "__main__", "cli"),

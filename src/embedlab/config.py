@@ -9,6 +9,7 @@ A component is written either as a bare name or as ``{name: ..., params: {...}}`
     loss: {name: triplet, params: {margin: 0.4, distance: squared-euclidean}}
     miner: random
     metrics: [{name: retrieval, params: {ks: [1, 5]}}]   # computed on each split by embedlab.run
+    loggers: [tensorboard]                                # experiment trackers (embedlab.tracking)
 
 Each component's params are validated against that plugin's params model when the
 configuration is loaded, so a typo fails before any work starts. Every problem of a file is
@@ -107,6 +108,11 @@ class ExperimentConfig(pydantic.BaseModel):
     miner: Component | None = None
     metrics: list[Component] = Field(default_factory=list)
     tuner: Component | None = None
+    loggers: list[Component] = Field(
+        default_factory=list,
+        description="Experiment trackers that embedlab run also logs to ([tensorboard], [mlflow]); "
+        "a part without its own list uses the top level's.",
+    )
     train: dict[str, Any] = Field(default_factory=dict, description="Training settings.")
     tune: dict[str, Any] = Field(default_factory=dict, description="Search settings.")
     study: dict[str, Any] = Field(
@@ -136,6 +142,13 @@ class ExperimentConfig(pydantic.BaseModel):
         if repeated:
             _raise([((), f"parts must have distinct names; repeated: {', '.join(repeated)}")])
         return parts
+
+    @model_validator(mode="after")
+    def _parts_inherit_loggers(self) -> ExperimentConfig:
+        for part in self.parts:
+            if "loggers" not in part.model_fields_set:
+                part.loggers = list(self.loggers)
+        return self
 
     def components(self) -> dict[str, Component]:
         """Every component, by its key path: ``"backend"``, ``"metrics.0"``, in field order."""

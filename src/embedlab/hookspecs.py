@@ -147,3 +147,22 @@ def embedlab_register_tasks(register: Register) -> None:
             register("toy", ToyTask, params=blocks_model(ToyTask),
                      summary="Least squares on digits.")
     """
+
+
+@hookspec
+def embedlab_register_loggers(register: Register) -> None:
+    """Register experiment trackers (kind ``logger``): where ``embedlab run`` also sends its numbers.
+
+    A logger's factory returns an object with ``start``, ``log_metrics`` and ``finish``
+    (:class:`~embedlab.protocols.LoggerProtocol`); a config lists loggers under ``loggers:``
+    (``loggers: [tensorboard]``). For each report section, ``embedlab run`` starts it with
+    the run's name, folder and flat config, logs every epoch of the section's history and then
+    its final numbers, and finishes it with the section's status. A factory whose package is
+    missing raises :class:`~embedlab.errors.ConfigError` naming the package and the
+    ``pip install`` that adds it, so the run stops before any training::
+
+        @embedlab.hookimpl
+        def embedlab_register_loggers(register):
+            register("jsonl", "my_pkg.tracking:JsonLinesLogger", params=JsonLinesParams,
+                     summary="One JSON line per epoch in the run folder.")
+    """

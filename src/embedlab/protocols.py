@@ -15,10 +15,10 @@ Some members are optional capabilities, each a protocol of its own that extends 
 * :class:`TrainableLoss`: a loss with parameters of its own (a ``torch.nn.Module``), which
   the trainer optimises with the network's.
 
-The dataset, tuner and task kinds are classes or protocols of their own packages:
-:class:`embedlab.data.ArrayDataset`, :class:`embedlab.tuning.base.Tuner` and
-:class:`embedlab.tasks.Task`. This module imports nothing heavy: torch and numpy appear in
-annotations only.
+The ``logger`` kind's contract is :class:`LoggerProtocol`. The dataset, tuner and task kinds
+are classes or protocols of their own packages: :class:`embedlab.data.ArrayDataset`,
+:class:`embedlab.tuning.base.Tuner` and :class:`embedlab.tasks.Task`. This module imports
+nothing heavy: torch and numpy appear in annotations only.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
     import torch
 
+    from embedlab.tracking.base import ParamValue, RunStatus, TrackedRun
     from embedlab.words.evaluation import AnalogyResult, SimilarityResult
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "EmbeddingNetworkProtocol",
     "FastLoss",
     "FastMiner",
+    "LoggerProtocol",
     "LossProtocol",
     "MeasuredIndices",
     "MetricProtocol",
@@ -249,6 +251,29 @@ class WordVectorsProtocol(Protocol):
         self, path: str | os.PathLike[str] | None = None, **kwargs: Any
     ) -> SimilarityResult:
         """Rank correlation with human similarity judgements."""
+        ...
+
+
+@runtime_checkable
+class LoggerProtocol(Protocol):
+    """Kind ``logger``: an experiment tracker that ``embedlab run`` sends each section's numbers to.
+
+    One logger object serves one report section: :meth:`start`, then :meth:`log_metrics` once
+    per epoch of the section's history and once with its final numbers, then :meth:`finish`,
+    also when the section fails. The built-ins are ``tensorboard`` and ``mlflow``
+    (:mod:`embedlab.tracking`).
+    """
+
+    def start(self, run: TrackedRun, params: Mapping[str, ParamValue]) -> None:
+        """Open the tracker's run: ``run`` names it and its folder; ``params`` is the flat config."""
+        ...
+
+    def log_metrics(self, step: int, metrics: Mapping[str, float]) -> None:
+        """Record ``metrics`` (name to value) at ``step``, the epoch (from 1)."""
+        ...
+
+    def finish(self, status: RunStatus) -> None:
+        """Close the run: ``"FINISHED"``, ``"FAILED"`` (an error) or ``"KILLED"`` (interrupted)."""
         ...
 
 

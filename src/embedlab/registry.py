@@ -35,7 +35,7 @@ from embedlab.params import Params, validate_section
 
 if TYPE_CHECKING:
     from embedlab.data.base import ArrayDataset
-    from embedlab.protocols import Backend, LossProtocol, MetricProtocol, MinerProtocol
+    from embedlab.protocols import Backend, LoggerProtocol, LossProtocol, MetricProtocol, MinerProtocol
     from embedlab.tasks.base import Task
     from embedlab.tuning.base import Tuner
 
@@ -62,6 +62,7 @@ KINDS: dict[str, str] = {
     "tuner": "embedlab_register_tuners",
     "dataset": "embedlab_register_datasets",
     "task": "embedlab_register_tasks",
+    "logger": "embedlab_register_loggers",
 }
 
 hookimpl = pluggy.HookimplMarker("embedlab")
@@ -375,6 +376,8 @@ def create(kind: Literal["tuner"], name: str, **params: Any) -> Tuner: ...
 @overload
 def create(kind: Literal["task"], name: str, **params: Any) -> Task: ...
 @overload
+def create(kind: Literal["logger"], name: str, **params: Any) -> LoggerProtocol: ...
+@overload
 def create(kind: str, name: str, **params: Any) -> Any: ...
 def create(kind: str, name: str, **params: Any) -> Any:
     """Build a component by kind and name, validating its parameters.
@@ -395,8 +398,8 @@ def create(kind: str, name: str, **params: Any) -> Any:
         ``kind`` (:mod:`embedlab.protocols`): a
         :class:`~embedlab.protocols.MinerProtocol`, :class:`~embedlab.protocols.LossProtocol`,
         :class:`~embedlab.protocols.MetricProtocol`, a :data:`~embedlab.protocols.Backend`,
-        an :class:`~embedlab.data.ArrayDataset`, a :class:`~embedlab.tuning.base.Tuner` or a
-        :class:`~embedlab.tasks.Task`.
+        an :class:`~embedlab.data.ArrayDataset`, a :class:`~embedlab.tuning.base.Tuner`, a
+        :class:`~embedlab.tasks.Task` or a :class:`~embedlab.protocols.LoggerProtocol`.
 
     Raises
     ------

@@ -52,8 +52,8 @@ __all__ = [
 
 #: The keys that make a mapping a search-space spec.
 SPACE_KINDS = frozenset({"int", "choice", "uniform", "loguniform", "grid"})
-#: Components whose specs are not searched: the tuner runs the search.
-_UNSEARCHED = frozenset({"tuner"})
+#: Components whose specs are not searched: the tuner runs the search, and loggers only record it.
+_UNSEARCHED = frozenset({"tuner", "loggers"})
 
 
 def is_search_space(value: Any) -> bool:
