@@ -35,15 +35,16 @@ def run(
     *,
     resume: bool = False,
     force_new: bool = False,
+    stand_in: bool = False,
 ) -> RunResult:
     """Run an experiment into a run directory with a report; see :func:`embedlab.lab.run.run`.
 
     Returns a :class:`~embedlab.lab.run.RunResult` (``.path``, ``.metrics``, ``.figures``,
-    ``.report``). The CLI is ``embedlab run CONFIG --out DIR [--resume [--force-new]]``.
+    ``.report``). The CLI is ``embedlab run CONFIG --out DIR [--resume [--force-new]] [--stand-in]``.
     """
     from embedlab.lab.run import run as _run
 
-    return _run(config_or_path, out, resume=resume, force_new=force_new)
+    return _run(config_or_path, out, resume=resume, force_new=force_new, stand_in=stand_in)
 
 
 def tune(config_or_path: ExperimentConfig | dict[str, Any] | str | Path, **overrides: Any) -> TuneResult:

@@ -25,6 +25,7 @@ __all__ = ["main"]
 SUBCOMMANDS: dict[str, str] = {
     "evaluate": "embedlab.metrics.cli:evaluate_command",
     "run": "embedlab.lab.cli:run_command",
+    "runs": "embedlab.lab.runs_cli:runs",
     "tune": "embedlab.tuning.cli:tune_command",
     "words": "embedlab.words.cli:words",
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -82,3 +83,29 @@ def test_cli_runs_a_search_with_optuna_and_hyperband(ray_session, tmp_path):
     assert "Results summary" in result.output and "Showing 1 best trials of 3" in result.output
     table = pd.read_csv(tmp_path / "search" / "trials.csv")
     assert len(table) == 3 and table["train.lr"].between(1e-3, 1e-1).all()
+
+
+def test_cli_json_prints_the_summary_alone(tmp_path, monkeypatch):
+    from embedlab.tuning.base import TrialRecord
+    from embedlab.tuning.result import TuneResult
+
+    trials = [
+        TrialRecord("t1", {"backend.units": 32, "train.lr": 0.01}, "completed", [{"val_accuracy": 0.8}]),
+        TrialRecord("t2", {"backend.units": 64, "train.lr": 0.001}, "completed", [{"val_accuracy": 0.9}]),
+        TrialRecord("t3", {"backend.units": 16, "train.lr": 0.1}, "failed", error="ValueError: boom"),
+    ]
+    asked = {}
+
+    def searched(config, **kwargs):
+        asked.update(kwargs)
+        return TuneResult(trials, "val_accuracy", "max", 1, storage_path=tmp_path)
+
+    monkeypatch.setattr("embedlab.tuning.api.tune", searched)
+    result = CliRunner().invoke(main, ["tune", str(EXAMPLE), "--json", "--top", "1"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert asked["verbose"] == 0  # Ray's tables stay off stdout
+    assert summary["best_config"] == {"backend.units": 64, "train.lr": 0.001}
+    assert summary["best_metric"] == 0.9 and summary["trials"] == 3 and summary["failed"] == 1
+    assert [t["trial"] for t in summary["top_trials"]] == ["t2"]
+    assert summary["metric"] == "val_accuracy" and summary["storage_path"] == str(tmp_path)

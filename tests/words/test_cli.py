@@ -56,6 +56,10 @@ def test_diagnose_and_plot(vectors_file, tmp_path):
     r = run("diagnose", "old", "young", "cow", "-e", "calf", "-e", "veal", "-f", str(fig), "-v", vectors_file)
     assert r.exit_code == 0, r.output
     assert "expected 'calf'" in r.output and fig.stat().st_size > 0
+    r = run("diagnose", "old", "young", "cow", "-e", "calf", "-k", "3", "-v", vectors_file, "--json")
+    found = json.loads(r.output)
+    assert found["question"] == ["old", "young", "cow"] and len(found["top"]) == 3
+    assert set(found["expected"]["calf"]) == {"rank", "score"} and found["figure"] is None
     for args in (
         ["-p", "man:woman", "-p", "king:queen"],
         ["-g", "people=man,woman,boy", "-g", "cattle=cow,calf,veal"],

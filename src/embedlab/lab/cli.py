@@ -33,7 +33,9 @@ __all__ = ["run_command"]
     is_flag=True,
     help="Run on embedlab's embedded stand-ins instead of MNIST, Fashion-MNIST, DermaMNIST or a downloaded word space; the report says so.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON: path, report, metrics, figures.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the result as JSON: path, report, metrics, figures."
+)
 @quiet_option
 def run_command(
     config: Path,

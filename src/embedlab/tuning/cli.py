@@ -2,13 +2,36 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from embedlab.progress import quiet_option
 
+if TYPE_CHECKING:
+    from embedlab.tuning.result import TuneResult
+
 __all__ = ["tune_command"]
+
+
+def _summary(result: TuneResult, top: int) -> dict[str, Any]:
+    """The search's summary as JSON data: objective, counts, best config and metric, the ``top`` trials.
+
+    The best config and metric are ``null`` when no trial reported the objective.
+    """
+    scored = bool(result.ranked_trials())
+    return {
+        "metric": result.metric,
+        "mode": result.mode,
+        "trials": len(result.trials),
+        "failed": result.num_failed,
+        "best_config": result.best_config if scored else None,
+        "best_metric": result.best_metric if scored else None,
+        "top_trials": result.top_trials(top),
+        "storage_path": None if result.storage_path is None else str(result.storage_path),
+    }
 
 
 @click.command("tune", short_help="Run a hyperparameter search and print its summary.")
@@ -30,6 +53,9 @@ __all__ = ["tune_command"]
     help="Trials shown in the final summary.",
 )
 @click.option("--resume", is_flag=True, help="Resume an interrupted search found in the storage path.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the summary as JSON: best config and metric, top trials."
+)
 @quiet_option
 def tune_command(
     config: Path,
@@ -40,6 +66,7 @@ def tune_command(
     storage_path: str | None,
     top: int,
     resume: bool,
+    as_json: bool,
 ) -> None:
     """Run the search CONFIG declares, with a live progress table, then print its summary.
 
@@ -56,8 +83,11 @@ def tune_command(
         max_epochs=max_epochs,
         storage_path=storage_path,
         resume=resume or None,
-        verbose=None if is_quiet() else 1,
+        verbose=0 if as_json else None if is_quiet() else 1,  # --json: stdout holds the JSON alone
     )
+    if as_json:
+        click.echo(json.dumps(_summary(result, top), indent=2, default=str))
+        return
     click.echo(result.summary(top))
     if result.storage_path is not None:
         click.echo(f"\nTable, history and summary written to {result.storage_path}")

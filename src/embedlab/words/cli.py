@@ -135,7 +135,7 @@ def analogy_command(
     as_json: bool,
     wv: WordVectors,
 ) -> None:
-    """Words nearest POSITIVE minus --negative: "analogy woman king -n man" gives queen."""
+    """Words nearest POSITIVE minus --negative: "analogy woman king -n man" asks for queen."""
     from embedlab.errors import InputError
 
     if both:
@@ -163,7 +163,7 @@ def analogy_command(
     type=click.IntRange(1),
     help="Answer analogies from the first N words only.",
 )
-@click.option("--case-sensitive", is_flag=True, help="gensim's case_insensitive=False.")
+@click.option("--case-sensitive", is_flag=True, help="Match words with their case (by default case is folded, as gensim does).")
 @click.option("--dummy4unknown", is_flag=True, help="Count questions with unknown words as wrong.")
 @_json
 @_vector_options
@@ -208,6 +208,7 @@ def evaluate_command(
 @_analogy_method
 @_topn
 @click.option("--figure", "-f", type=click.Path(dir_okay=False), help="Write the figure here (.png, .pdf).")
+@_json
 @_vector_options
 def diagnose_command(
     a: str,
@@ -217,15 +218,32 @@ def diagnose_command(
     method: str,
     topn: int,
     figure: str | None,
+    as_json: bool,
     wv: WordVectors,
 ) -> None:
-    """Why A : B :: C : ? misses --expected ("diagnose old young cow -e calf -e veal")."""
+    """Why A : B :: C : ? misses --expected ("diagnose man woman king -e queen")."""
     diag = wv.diagnose_analogy(a, b, c, list(expected), topn=topn, method=method)
-    click.echo(diag.summary())
+    saved = None
     if figure:
         from embedlab.io import save_figure
 
-        click.echo(f"figure: {save_figure(diag.figure(), figure)}")
+        saved = save_figure(diag.figure(), figure)
+    if as_json:
+        found = {
+            "question": [a, b, c],
+            "method": diag.method,
+            "top": diag.top,
+            "top_with_inputs": diag.top_with_inputs,
+            "lands_on_input": diag.lands_on_input,
+            "expected": {w: {"rank": r, "score": s} for w, (r, s) in diag.expected.items()},
+            "offset_cosines": diag.offset_cosines,
+            "figure": None if saved is None else str(saved),
+        }
+        click.echo(json.dumps(found, indent=2))
+        return
+    click.echo(diag.summary())
+    if saved is not None:
+        click.echo(f"figure: {saved}")
 
 
 def _pair(text: str) -> tuple[str, str]:
@@ -246,7 +264,7 @@ def _pair(text: str) -> tuple[str, str]:
     type=click.Choice(["pca", "tsne"]),
     default="pca",
     show_default=True,
-    help="Projection to 2-D (Python's method=).",
+    help="Projection to 2-D.",
 )
 @click.option("--projection", type=click.Choice(["pca", "tsne"]), hidden=True, help="Old name of --method.")
 @click.option("--out", "-o", required=True, type=click.Path(dir_okay=False), help="Figure file (.png, .pdf).")
