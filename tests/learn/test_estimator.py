@@ -159,3 +159,75 @@ def test_bad_inputs_and_configs(digits):
 
     with pytest.raises(NotFittedError):
         MetricLearner().transform(X)
+
+
+def test_pml_loss_and_miner_objects_train_and_reduce_the_loss(digits, one_thread):
+    losses = pytest.importorskip("pytorch_metric_learning.losses")
+    miners = pytest.importorskip("pytorch_metric_learning.miners")
+    X, y = digits["train"].X[:600], digits["train"].y[:600]
+    for miner in (miners.TripletMarginMiner(margin=0.2, type_of_triplets="semihard"), miners.BatchHardMiner()):
+        loss = losses.TripletMarginLoss(margin=0.2)
+        m = MetricLearner(model="mlp", loss=loss, miner=miner, epochs=4, progress=False).fit(X, y)
+        history = [r["train_loss"] for r in m.history_]
+        assert history[-1] < history[0]
+        assert m.components_["loss"] == {"name": "TripletMarginLoss", "object": loss}
+        assert m.history_[0]["triplets"] > 0
+        assert m.transform(X[:3]).shape[0] == 3
+
+
+def test_pml_objects_survive_get_params_and_clone():
+    losses = pytest.importorskip("pytorch_metric_learning.losses")
+    miners = pytest.importorskip("pytorch_metric_learning.miners")
+    m = MetricLearner(loss=losses.TripletMarginLoss(margin=0.3), miner=miners.BatchHardMiner(), epochs=2)
+    assert m.get_params()["loss"] is m.loss
+    c = clone(m)
+    assert type(c.loss) is type(m.loss) and c.loss is not m.loss and c.loss.margin == 0.3
+    assert c.resolved()["miner"]["name"] == "BatchHardMiner"
+
+
+def test_a_pml_loss_with_weights_of_its_own_is_trained_with_the_network(digits, one_thread):
+    losses = pytest.importorskip("pytorch_metric_learning.losses")
+    X, y = digits["train"].X[:300], digits["train"].y[:300]
+    loss = losses.ProxyAnchorLoss(num_classes=10, embedding_size=8)
+    before = loss.proxies.detach().clone()
+    model = {"name": "mlp", "params": {"embedding_dim": 8}}
+    MetricLearner(model=model, loss=loss, miner=None, epochs=2, progress=False).fit(X, y)
+    assert not torch.equal(before, loss.proxies.detach())
+
+
+def test_the_trainer_takes_pml_objects(digits, one_thread):
+    losses = pytest.importorskip("pytorch_metric_learning.losses")
+    miners = pytest.importorskip("pytorch_metric_learning.miners")
+    from embedlab.learn.networks import materialize
+    from embedlab.learn.trainer import Trainer
+
+    net = materialize(embedlab.create("backend", "mlp"), (1, 8, 8))
+    trainer = Trainer(net, losses.TripletMarginLoss(), miners.BatchHardMiner(), epochs=3, progress=False)
+    history = trainer.fit(digits["train"].X[:600], digits["train"].y[:600])
+    assert history[-1]["train_loss"] < history[0]["train_loss"]
+
+
+def test_bad_loss_and_miner_objects_are_refused_naming_the_parameter():
+    losses = pytest.importorskip("pytorch_metric_learning.losses")
+    miners = pytest.importorskip("pytorch_metric_learning.miners")
+    with pytest.raises(ConfigError, match=r"^loss: 42 \(int\) is not a loss; pass a registered name"):
+        MetricLearner(loss=42).resolved()
+    with pytest.raises(ConfigError, match="^loss: got the class TripletMarginLoss.*TripletMarginLoss\\(\\)"):
+        MetricLearner(loss=losses.TripletMarginLoss).resolved()
+    with pytest.raises(ConfigError, match="^miner: TripletMarginLoss is a loss, not a miner; pass it as loss="):
+        MetricLearner(miner=losses.TripletMarginLoss()).resolved()
+    with pytest.raises(ConfigError, match="^loss: BatchHardMiner is a miner, not a loss; pass it as miner="):
+        MetricLearner(loss=miners.BatchHardMiner()).resolved()
+    with pytest.raises(ConfigError, match="^loss: SemihardMiner is a miner"):
+        MetricLearner(loss=embedlab.create("miner", "semihard")).resolved()
+    from embedlab.learn.networks import materialize
+    from embedlab.learn.trainer import Trainer
+
+    net = materialize(embedlab.create("backend", "mlp"), (1, 8, 8))
+    with pytest.raises(ConfigError, match="^miner: .*not a miner"):
+        Trainer(net, losses.TripletMarginLoss(), miner="batch-hard")
+
+
+def test_an_embedlab_miner_object_brings_its_recipe():
+    spec = MetricLearner(miner=embedlab.create("miner", "batch-hard")).resolved()
+    assert spec["sampler"] == "m-per-class" and spec["miner"]["name"] == "BatchHardMiner"

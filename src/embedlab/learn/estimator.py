@@ -18,6 +18,7 @@ from embedlab.config import Component
 from embedlab.device import resolve_device
 from embedlab.errors import ConfigError, InputError
 from embedlab.learn._checks import to_long_labels
+from embedlab.learn.adapters import as_loss, as_miner
 from embedlab.learn.history import EpochRecord
 from embedlab.learn.networks import materialize
 from embedlab.learn.params import (
@@ -35,7 +36,9 @@ __all__ = ["MetricLearner", "build_components"]
 
 logger = logging.getLogger(__name__)
 
-ComponentSpec = str | dict[str, Any] | None
+#: A component: a registered name, a ``{"name", "params"}`` spec, ``None``, or (loss and miner
+#: only) an object such as a PyTorch Metric Learning loss or miner.
+ComponentSpec = str | dict[str, Any] | Callable[..., Any] | None
 
 #: Every setting :class:`MetricLearner` takes besides its components, with its default: the
 #: fields of :class:`MetricLearnerSettings` and the run's own fields of :class:`TrainerSettings`.
@@ -71,9 +74,24 @@ def build_components(
             f"backend {model['name']!r} is no embedding network; name one such as 'seed-cnn' or 'mlp'"
         )
     network = materialize(network, input_shape)
-    loss = create("loss", spec["loss"]["name"], **spec["loss"]["params"])
-    miner = None if spec["miner"] is None else create("miner", spec["miner"]["name"], **spec["miner"]["params"])
-    return network, loss, miner
+    miner = None if spec["miner"] is None else _build("miner", spec["miner"])
+    return network, _build("loss", spec["loss"]), miner
+
+
+def _build(kind: str, part: dict[str, Any]) -> Any:
+    """The loss or miner of one part of a resolved spec: the object given, or one created by name."""
+    return part["object"] if "object" in part else create(kind, part["name"], **part["params"])
+
+
+def _is_object(spec: ComponentSpec) -> bool:
+    """Whether a loss or miner is given as an object rather than by name or spec."""
+    return spec is not None and not isinstance(spec, str | dict)
+
+
+def _object_part(obj: Any, what: str) -> dict[str, Any]:
+    """The resolved spec of a loss or miner object (checked, so a bad one fails before training)."""
+    (as_loss if what == "loss" else as_miner)(obj, what)
+    return {"name": type(obj).__name__, "object": obj}
 
 
 def _component(spec: ComponentSpec, what: str) -> tuple[str, dict[str, Any]] | None:
@@ -142,7 +160,13 @@ class MetricLearner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         Backend (network) name or spec; ``in_channels`` is taken from ``X`` when the
         network has that parameter and it is not given.
     loss, miner
-        Loss and miner names or specs; ``miner=None`` lets the loss use every valid triplet.
+        Loss and miner names or specs, or objects: a PyTorch Metric Learning loss or miner
+        (``losses.TripletMarginLoss(margin=0.2)``, ``miners.BatchHardMiner()``), an
+        embedlab one from :func:`embedlab.create`, or any callable that follows
+        :class:`~embedlab.protocols.LossProtocol` or :class:`~embedlab.protocols.MinerProtocol`
+        (see :mod:`embedlab.learn.adapters`). An object is used as given: no recipe changes
+        it, ``clone`` deep-copies it, and a loss's own weights (a proxy loss's) are trained in
+        it. ``miner=None`` lets the loss use every valid triplet.
     **settings
         The fields of :class:`~embedlab.learn.params.MetricLearnerSettings` (``epochs=50``,
         ``batch_size=128``, ``lr=1e-3``, ``optimizer="adam"``, ``sampler="auto"``,
@@ -206,29 +230,43 @@ class MetricLearner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         -------
         dict
             ``model``, ``loss``, ``miner`` as ``{"name", "params"}`` dicts (``miner`` may be
-            ``None``) and ``sampler``.
+            ``None``; a loss or miner given as an object is ``{"name": its class name,
+            "object": it}``) and ``sampler``.
+
+        Raises
+        ------
+        ConfigError
+            For a malformed spec, or a loss or miner object that is none (naming the parameter).
         """
         model = _component(self.model, "model")
-        loss = _component(self.loss, "loss")
-        miner = _component(self.miner, "miner")
-        if model is None or loss is None:
+        loss = None if _is_object(self.loss) else _component(self.loss, "loss")
+        miner = None if _is_object(self.miner) else _component(self.miner, "miner")
+        if model is None or (loss is None and not _is_object(self.loss)):
             raise ConfigError("model and loss are required")
         recipe: dict[str, Any] = {}
-        if miner is not None and self.recipe:
-            factory = get("miner", miner[0]).load_factory()
-            recipe = dict(getattr(factory, "recipe", {}) or {})
+        if self.recipe and miner is not None:
+            recipe = dict(getattr(get("miner", miner[0]).load_factory(), "recipe", {}) or {})
+        elif self.recipe and _is_object(self.miner):  # an embedlab miner object's own recipe
+            recipe = dict(getattr(self.miner, "recipe", {}) or {})
         sampler = self.sampler
         if sampler == "auto":
             sampler = recipe.get("sampler", "random")
-        loss_params = loss[1] or dict(recipe.get("loss", {}).get(loss[0], {}))
         model_params = model[1]
         if not model_params:
             fields = get("backend", model[0]).params.model_fields
             model_params = {k: v for k, v in recipe.get("backend", {}).items() if k in fields}
+        if loss is None:
+            loss_part = _object_part(self.loss, "loss")
+        else:
+            loss_part = {"name": loss[0], "params": loss[1] or dict(recipe.get("loss", {}).get(loss[0], {}))}
+        if miner is None:
+            miner_part = None if self.miner is None else _object_part(self.miner, "miner")
+        else:
+            miner_part = {"name": miner[0], "params": miner[1]}
         return {
             "model": {"name": model[0], "params": model_params},
-            "loss": {"name": loss[0], "params": loss_params},
-            "miner": None if miner is None else {"name": miner[0], "params": miner[1]},
+            "loss": loss_part,
+            "miner": miner_part,
             "sampler": sampler,
             "warmup_epochs": (
                 self.warmup_epochs

@@ -67,6 +67,19 @@ def _read_npz(path: Path, label_key: str | None, split_key: str) -> tuple[Any, A
         return y_true, y_score, split, names
 
 
+def _cli_spelling(message: str) -> str:
+    """A hint written for Python (``scores='logits'``, ``class_names``) in the CLI's spelling.
+
+    >>> _cli_spelling("pass scores='probabilities' or 'logits', or fix class_names")
+    'pass --scores probabilities or --scores logits, or fix --class-names'
+    >>> _cli_spelling("array 'class_names' holds Python objects")
+    "array 'class_names' holds Python objects"
+    """
+    message = re.sub(r"scores='(\w+)' or '(\w+)'", r"--scores \1 or --scores \2", message)
+    message = re.sub(r"scores='(\w+)'", r"--scores \1", message)
+    return re.sub(r"(?<!')\bclass_names\b(?!')", "--class-names", message)  # 'class_names' names an array
+
+
 def _labels(path: Path, column: str, values: Any) -> Any:
     """A CSV column of labels as one kind: numbers, or text with no empty cell."""
     if values.dtype != object:
@@ -242,7 +255,7 @@ def evaluate_file(
     return reports, written
 
 
-@click.command("evaluate")
+@click.command("evaluate", short_help="Score a classifier from saved labels/scores.")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--out",
@@ -319,8 +332,8 @@ def evaluate_command(
             formats=formats,
             figures=not no_figures,
         )
-    except InputError as exc:  # the hints name Python's scores='x'; here it is --scores x
-        raise InputError(re.sub(r"scores='(\w+)'", r"--scores \1", str(exc))) from None
+    except InputError as exc:
+        raise InputError(_cli_spelling(str(exc))) from None
     summary = reports.summary()[
         ["accuracy", "balanced_accuracy", "macro_f1", "roc_auc_macro", "below_target"]
     ]
