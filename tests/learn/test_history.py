@@ -178,12 +178,17 @@ def test_random_triplets_train_without_a_miner_and_count_their_easy_ones():
         Trainer(net(), TripletLoss(), BatchHardMiner(), sampler="triplets")
 
 
-def test_zero_loss_count_matches_the_hinge():
-    loss = TripletLoss(margin=0.4)
+@pytest.mark.parametrize("soft", [False, True])
+def test_the_loss_counts_the_triplets_it_leaves_at_zero(soft):
+    """Every path of TripletLoss.compute (all triplets, a few, many) records (satisfied, scored)."""
+    loss = TripletLoss(margin=0.4, soft=soft)
     embeddings = torch.tensor([[0.0], [0.1], [3.0], [3.2]])
     labels = torch.tensor([0, 0, 1, 1])
-    zero, total = loss.zero_loss_count(embeddings, labels, None)
+    loss.compute(embeddings, labels, None)
+    zero, total = loss.zero_loss_stats
     assert total == 8 and int(zero) == 8
-    a, p, n = torch.tensor([0, 0]), torch.tensor([1, 1]), torch.tensor([2, 1])
-    zero, total = loss.zero_loss_count(embeddings, labels, (a, p, n))
-    assert total == 2 and int(zero) == 1
+    a, p, n = torch.tensor([0, 0]), torch.tensor([1, 1]), torch.tensor([2, 1])  # the second one is violated
+    for repeat, expected in ((1, (1, 2)), (3, (3, 6))):  # 6 triplets > 4 samples: the many-triplets path
+        loss.compute(embeddings, labels, (a.repeat(repeat), p.repeat(repeat), n.repeat(repeat)))
+        zero, total = loss.zero_loss_stats
+        assert (int(zero), total) == expected

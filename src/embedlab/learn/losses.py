@@ -104,12 +104,14 @@ class TripletLoss(Loss):
     """
 
     params: TripletLossParams
+    #: ``(satisfied, scored)`` triplets of the last :meth:`compute`: a triplet is satisfied (its
+    #: hinge loss is zero) when ``d(a,p) − d(a,n) + margin ≤ 0``; it then teaches nothing, the
+    #: triplet exercise's argument for mining. The first count stays a tensor on the device, so
+    #: counting adds no synchronisation. ``None`` before the first call.
+    zero_loss_stats: tuple[torch.Tensor, int] | None = None
 
     def _hinge(self, violation: torch.Tensor) -> torch.Tensor:
         return F.softplus(violation) if self.params.soft else F.relu(violation)
-
-    def _per_triplet(self, ap: torch.Tensor, an: torch.Tensor) -> torch.Tensor:
-        return self._hinge(ap - an + self.params.margin)
 
     def _all_violations(self, distances: torch.Tensor, labels: torch.Tensor) -> Iterator[torch.Tensor]:
         """``d(a,p) − d(a,n) + margin`` of every valid triplet of the batch, in blocks of anchors."""
@@ -122,34 +124,11 @@ class TripletLoss(Loss):
             block = distances[start:stop, :, None] - distances[start:stop, None, :] + self.params.margin
             yield block[valid]
 
-    def zero_loss_count(
-        self, embeddings: torch.Tensor, labels: torch.Tensor, indices: tuple[torch.Tensor, ...] | None
-    ) -> tuple[torch.Tensor, int]:
-        """How many of the triplets :meth:`compute` scores are already satisfied, and how many it scores.
-
-        A triplet is satisfied (its hinge loss is zero) when ``d(a,p) − d(a,n) + margin ≤ 0``;
-        it then teaches nothing, the triplet exercise's argument for mining. The triplets are
-        ``indices`` or, when ``None``, every valid triplet of the batch. The first count stays
-        a tensor on the embeddings' device, so counting adds no synchronisation.
-        """
-        distance = self.params.distance
-        with torch.no_grad():
-            if indices is None:
-                distances = get_distance(distance)(embeddings, None)
-                zero = torch.zeros((), dtype=torch.long, device=embeddings.device)
-                total = 0
-                for violation in self._all_violations(distances, labels):
-                    zero += (violation <= 0).sum()
-                    total += violation.numel()
-                return zero, total
-            a, p, n = indices[:3]
-            anchors = embeddings[a]
-            violation = (
-                paired_distance(anchors, embeddings[p], distance)
-                - paired_distance(anchors, embeddings[n], distance)
-                + self.params.margin
-            )
-            return (violation <= 0).sum(), len(a)
+    def _violations(self, ap: torch.Tensor, an: torch.Tensor) -> torch.Tensor:
+        """``d(a,p) − d(a,n) + margin`` per triplet, counting the satisfied ones (:attr:`zero_loss_stats`)."""
+        violation = ap - an + self.params.margin
+        self.zero_loss_stats = ((violation.detach() <= 0).sum(), violation.numel())
+        return violation
 
     def compute(
         self, embeddings: torch.Tensor, labels: torch.Tensor, indices: tuple[torch.Tensor, ...] | None
@@ -165,9 +144,11 @@ class TripletLoss(Loss):
             a, p, n = indices
             if len(a) <= len(labels):  # a few triplets (one per anchor): no B×B matrix
                 anchors = embeddings[a]
-                losses = self._per_triplet(
-                    paired_distance(anchors, embeddings[p], distance),
-                    paired_distance(anchors, embeddings[n], distance),
+                losses = self._hinge(
+                    self._violations(
+                        paired_distance(anchors, embeddings[p], distance),
+                        paired_distance(anchors, embeddings[n], distance),
+                    )
                 )
                 return self._reduce(losses, losses.numel(), embeddings)
             if not self.params.soft:
@@ -178,17 +159,20 @@ class TripletLoss(Loss):
                         distances = get_distance(distance)(embeddings, None)
                 return self._hinge_by_counts(distances, a, p, n, embeddings)
             distances = get_distance(distance)(embeddings, None)
-            losses = self._per_triplet(distances[a, p], distances[a, n])
+            losses = self._hinge(self._violations(distances[a, p], distances[a, n]))
             return self._reduce(losses, losses.numel(), embeddings)
         distances = get_distance(distance)(embeddings, None)
         total = embeddings.new_zeros(())
+        satisfied = torch.zeros((), dtype=torch.long, device=embeddings.device)
         count = 0
         nonzero = 0
         for violation in self._all_violations(distances, labels):
             block = self._hinge(violation)
             total = total + block.sum()
+            satisfied += (violation.detach() <= 0).sum()
             count += block.numel()
             nonzero += int((block > 0).sum())
+        self.zero_loss_stats = (satisfied, count)
         if count == 0:
             return zero_loss(embeddings)
         if self.params.reduction == "sum":
@@ -219,6 +203,7 @@ class TripletLoss(Loss):
         active = violation > 0
         n_active = int(active.sum())
         count = len(a)
+        self.zero_loss_stats = (torch.tensor(count - n_active, device=flat.device), count)
         if count == 0 or n_active == 0:
             return zero_loss(embeddings)
         if n_active < count:

@@ -331,7 +331,7 @@ class Trainer:
         """One optimiser step: the loss, the tuples mined (-1 without a miner), and the zero-loss count.
 
         The count, ``(satisfied, scored)`` triplets, comes from a loss that can tell
-        (:meth:`~embedlab.learn.losses.TripletLoss.zero_loss_count`); ``None`` from any other.
+        (:attr:`~embedlab.learn.losses.TripletLoss.zero_loss_stats`, recorded by the loss call); ``None`` from any other.
         """
         with self._autocast():
             if 0 < self.micro_batch < len(xb):
@@ -343,8 +343,7 @@ class Trainer:
             embeddings, yb = distributed.gather_batch(embeddings, yb)
         indices = _call(miner, embeddings, yb) if miner is not None else None
         loss = _call(self.loss, embeddings, yb, indices)
-        counter = getattr(self.loss, "zero_loss_count", None)
-        zero = counter(embeddings.detach(), yb, indices) if callable(counter) else None
+        zero = getattr(self.loss, "zero_loss_stats", None)
         self.optimizer.zero_grad(set_to_none=True)
         self.scaler.scale(loss).backward()
         if self.world is not None:
