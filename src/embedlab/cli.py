@@ -80,24 +80,16 @@ def main(debug: bool) -> None:
     """Learn and evaluate embeddings."""
 
 
-def _table(rows: list[list[str]], header: list[str]) -> str:
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    lines = [
-        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-        for row in [header, *rows]
-    ]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
-
-
 @main.command("plugins", short_help="List registered components and their distributions.")
 @click.option("--kind", type=click.Choice(list(KINDS)), help="Only this kind of component.")
 @click.option("--json", "as_json", is_flag=True, help="A JSON list with each params schema.")
 def plugins_command(kind: str | None, as_json: bool) -> None:
     """List every registered component and the distribution it came from."""
+    from embedlab.lab.tables import format_table
+
     infos = embedlab.plugins(kind)
     if as_json:
         click.echo(json.dumps([info.to_dict() for info in infos], indent=2))
         return
     rows = [[i.kind, i.name, i.distribution, i.version, i.summary] for i in infos]
-    click.echo(_table(rows, ["kind", "name", "distribution", "version", "summary"]))
+    click.echo(format_table(["kind", "name", "distribution", "version", "summary"], rows))

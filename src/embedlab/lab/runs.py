@@ -29,6 +29,7 @@ from embedlab.errors import InputError
 from embedlab.io import atomic_write, read_json
 from embedlab.lab.run import config_changes
 from embedlab.lab.runinfo import RUN_INFO, PartInfo, RunInfo, read_run_info
+from embedlab.lab.tables import format_table
 from embedlab.tracking.base import histories as section_histories
 from embedlab.tracking.base import numeric_leaves
 
@@ -37,7 +38,6 @@ __all__ = [
     "RunComparison",
     "RunSummary",
     "compare_runs",
-    "format_table",
     "is_run_directory",
     "list_runs",
     "read_run",
@@ -194,20 +194,6 @@ def _number(value: float | None, signed: bool = False) -> str:
     if value is None or not math.isfinite(value):
         return "n/a"
     return f"{value:+.4g}" if signed else f"{value:.4g}"
-
-
-def format_table(header: list[str], rows: list[list[str]], numeric: tuple[int, ...] = ()) -> str:
-    """A plain-text table with a rule under the header; text columns left-aligned, ``numeric`` ones right-aligned."""
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-
-    def line(row: list[str]) -> str:
-        cells = [
-            c.rjust(w) if i in numeric else c.ljust(w)
-            for i, (c, w) in enumerate(zip(row, widths, strict=True))
-        ]
-        return "  ".join(cells).rstrip()
-
-    return "\n".join([line(header), "  ".join("-" * w for w in widths), *map(line, rows)])
 
 
 def is_run_directory(path: Path) -> bool:

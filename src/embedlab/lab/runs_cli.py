@@ -42,7 +42,8 @@ def runs() -> None:
 @quiet_option
 def list_command(out: Path, as_json: bool) -> None:
     """List the runs under --out, newest first: name, start, duration, status and headline metrics."""
-    from embedlab.lab.runs import format_table, list_runs
+    from embedlab.lab.runs import list_runs
+    from embedlab.lab.tables import format_table
 
     found = list_runs(out)
     if as_json:

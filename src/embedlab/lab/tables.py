@@ -14,7 +14,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-__all__ = ["LONG_TABLE", "Cell", "Table", "format_duration", "format_value", "layout_tables", "metric_tables"]
+__all__ = [
+    "LONG_TABLE",
+    "Cell",
+    "Table",
+    "format_duration",
+    "format_table",
+    "format_value",
+    "layout_tables",
+    "metric_tables",
+]
 
 #: Tables with more rows than this start collapsed in the HTML report.
 LONG_TABLE = 12
@@ -237,3 +246,17 @@ def metric_tables(
 ) -> list[tuple[list[str], list[list[str]]]]:
     """:func:`layout_tables` as plain ``(header, rows)`` strings."""
     return [table.texts() for table in layout_tables(values, ranking)]
+
+
+def format_table(header: list[str], rows: list[list[str]], numeric: tuple[int, ...] = ()) -> str:
+    """A plain-text table with a rule under the header; text columns left-aligned, ``numeric`` ones right-aligned."""
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+
+    def line(row: list[str]) -> str:
+        cells = [
+            c.rjust(w) if i in numeric else c.ljust(w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        return "  ".join(cells).rstrip()
+
+    return "\n".join([line(header), "  ".join("-" * w for w in widths), *map(line, rows)])
