@@ -241,3 +241,30 @@ def test_a_part_is_tracked_as_its_own_run_named_after_the_run_folder_and_the_par
     assert params["name"] == "a" and params["train.epochs"] == 2
     assert logged == [("log", (1, {"train_loss": 0.5})), ("log", (1, {"n_params": 10.0}))]
     assert finished == ("finish", "FINISHED")
+
+
+def test_epochs_reach_the_loggers_as_they_end_and_are_not_sent_again(tmp_path):
+    from embedlab.lab.jobs import tracked_job
+    from embedlab.lab.rundir import RunDirectory
+
+    config = validate_config(TRIPLET)
+    run = RunDirectory.create(tmp_path, "tracked")
+    run.save_config(config)
+    recorder = Recorder()
+    history = [{"epoch": 1, "train_loss": 0.5}, {"epoch": 2, "train_loss": 0.4}]
+
+    def job(run, section, resume):
+        for record in history:
+            run.log_epoch(section, record)
+            assert recorder.calls[-1] == ("log", (record["epoch"], {"train_loss": record["train_loss"]}))
+        run.log_epoch("another-section", {"epoch": 9, "train_loss": 1.0})  # not this tracker's
+        run.log_metrics(section, {"history": history, "n_params": 10})
+
+    tracked_job(config, [recorder], job)(run, "tracked", False)
+    _, *logged, finished = recorder.calls
+    assert logged == [
+        ("log", (1, {"train_loss": 0.5})),
+        ("log", (2, {"train_loss": 0.4})),
+        ("log", (2, {"n_params": 10.0})),  # the final numbers at the last live epoch; no history twice
+    ]
+    assert finished == ("finish", "FINISHED") and run.epoch_listeners == []

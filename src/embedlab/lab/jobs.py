@@ -9,8 +9,8 @@ config's ``train:`` and ``study:`` blocks: the task's
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
@@ -19,7 +19,7 @@ from embedlab.lab.scoring import score_outputs
 from embedlab.params import Params, validate_section
 from embedlab.registry import create
 from embedlab.space import find_spaces
-from embedlab.tracking import TrackedRun, flat_params, log_section, track
+from embedlab.tracking import TrackedRun, flat_params, log_epoch, log_section, track
 
 if TYPE_CHECKING:
     from embedlab.config import ExperimentConfig
@@ -132,8 +132,10 @@ def get_job(config: ExperimentConfig) -> Job:
 def tracked_job(config: ExperimentConfig, loggers: Sequence[LoggerProtocol], job: Job) -> Job:
     """``job``, recorded by ``loggers``: started before it, and finished with its outcome.
 
-    Each logger gets the section's flat config as params, then, once the section is written,
-    every epoch of its histories and its final numbers (:func:`embedlab.tracking.log_section`).
+    Each logger gets the section's flat config as params, then each epoch as it ends (the
+    task's :meth:`~embedlab.lab.rundir.RunDirectory.log_epoch` calls), and once the section is
+    written its final numbers, and its histories if no epoch came live
+    (:func:`embedlab.tracking.log_section`).
     The tracker's run is named after the run folder (and the section, in a run of parts); its
     experiment is the config's name.
     """
@@ -142,9 +144,20 @@ def tracked_job(config: ExperimentConfig, loggers: Sequence[LoggerProtocol], job
         experiment = str(run.saved_config().get("name", config.name))
         name = run.path.name if section == experiment else f"{run.path.name}/{section}"
         info = TrackedRun(name=name, experiment=experiment, section=section, directory=run.path)
+        live: list[int] = []
+
+        def on_epoch(name: str, record: Mapping[str, Any]) -> None:
+            step = log_epoch(loggers, record) if name == section else None
+            if step is not None:
+                live.append(step)
+
         with track(loggers, info, flat_params(config.model_dump(mode="json"))):
-            job(run, section, resume)
-            log_section(loggers, run.metrics.get(section, {}))
+            run.epoch_listeners.append(on_epoch)
+            try:
+                job(run, section, resume)
+            finally:
+                run.epoch_listeners.remove(on_epoch)
+            log_section(loggers, run.metrics.get(section, {}), max(live) if live else None)
 
     return run_tracked
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +48,8 @@ class RunDirectory:
         Section name to the figure files saved for it, relative to the run folder.
     completed
         Sections whose job finished; a resumed run skips them.
+    epoch_listeners
+        Called as ``listener(section, record)`` by :meth:`log_epoch`: the lab's trackers.
 
     Raises
     ------
@@ -59,6 +62,7 @@ class RunDirectory:
         self.metrics: dict[str, Any] = {}
         self.figures: dict[str, list[str]] = {}
         self.completed: list[str] = []
+        self.epoch_listeners: list[Callable[[str, Mapping[str, Any]], None]] = []
         if self.metrics_path.is_file():
             self._load_index()
 
@@ -147,6 +151,15 @@ class RunDirectory:
         """Record metrics under ``section`` and rewrite ``metrics.json``."""
         self.metrics.setdefault(section, {}).update(values)
         self._write_index()
+
+    def log_epoch(self, section: str, record: Mapping[str, Any]) -> None:
+        """Pass one epoch's record of ``section`` to :attr:`epoch_listeners` as training goes.
+
+        Nothing is written: the task records the whole history when the section ends. Tasks
+        call it after every epoch, so the config's ``loggers:`` show the curves live.
+        """
+        for listener in self.epoch_listeners:
+            listener(section, record)
 
     def describe_dataset(self, section: str, dataset: ArrayDataset) -> DatasetDescription:
         """Record what ``section`` ran on: the dataset's description, under the metrics key ``"dataset"``.

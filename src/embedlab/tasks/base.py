@@ -10,7 +10,9 @@ registry the way they find a loss or a dataset. A task owns:
   so ``embedlab plugins --kind task --json`` shows their schema and
   ``embedlab.create("task", name, train={...}, study={...})`` builds a task with validated blocks;
 * its report section: :meth:`Task.run_section` trains, evaluates and writes metrics and
-  figures into the run directory, continuing from its checkpoints on resume;
+  figures into the run directory, continuing from its checkpoints on resume; it passes each
+  epoch's record to :meth:`~embedlab.lab.rundir.RunDirectory.log_epoch` as it ends, so the
+  config's ``loggers:`` show the curves live;
 * its outputs for the config's ``metrics:``: :attr:`Task.metric_inputs` names the inputs of
   metric plugins it produces, and :meth:`Task.run_section` returns them per split as
   :class:`MetricOutputs`; the lab computes each listed metric on them;

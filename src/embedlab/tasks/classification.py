@@ -205,6 +205,7 @@ class ClassificationTask(Task):
         fitted = self.train_model(
             config,
             self.train.epochs,
+            lambda row: run.log_epoch(section, row),
             progress=True,
             checkpoint_dir=checkpoints,
             resume=resume,
@@ -225,6 +226,7 @@ class ClassificationTask(Task):
         for split, report in reports.items():
             values[f"{split} per class"] = report.per_class_table()
             values[f"{split} one-vs-rest"] = report.one_vs_rest()
+        values["history"] = fitted.history
         run.log_metrics(section, values)
         for split, report in reports.items():
             run.add_figure(section, f"{split}-roc", plots.roc_curves(report, title=split))

@@ -138,7 +138,12 @@ class MetricLearningTask(Task):
         val = dataset[options.validation] if options.validation == "test" else dataset.splits.get("val")
         model = MetricLearner.from_config(config)
         model.set_params(checkpoint_dir=run.checkpoints / safe_name(section, "section"), resume=resume)
-        model.fit(train.X, train.y, *((val.X, val.y) if val is not None else ()))
+        model.fit(
+            train.X,
+            train.y,
+            *((val.X, val.y) if val is not None else ()),
+            callbacks=[lambda record: run.log_epoch(section, record)],
+        )
         reference = model.transform(train.X)
         scores = {}
         embedded = {}

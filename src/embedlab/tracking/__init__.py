@@ -11,6 +11,6 @@ the top level's. Loggers are plugins of kind ``logger``
 
 from __future__ import annotations
 
-from embedlab.tracking.base import RunStatus, TrackedRun, flat_params, log_section, track
+from embedlab.tracking.base import RunStatus, TrackedRun, flat_params, log_epoch, log_section, track
 
-__all__ = ["RunStatus", "TrackedRun", "flat_params", "log_section", "track"]
+__all__ = ["RunStatus", "TrackedRun", "flat_params", "log_epoch", "log_section", "track"]

@@ -1,8 +1,9 @@
 """What every logger shares: the run it records, the flat config, and a section's numbers.
 
-:func:`track` drives a section's loggers (start, then finish with the section's status) and
-:func:`log_section` sends them what the section recorded: each epoch of its histories, then
-its final numbers. Light: no torch, no tracker package.
+:func:`track` drives a section's loggers (start, then finish with the section's status),
+:func:`log_epoch` sends them each epoch as it ends, and :func:`log_section` what the section
+recorded: each epoch of its histories (unless they went live), then its final numbers. Light:
+no torch, no tracker package.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ __all__ = [
     "final_numbers",
     "flat_params",
     "histories",
+    "log_epoch",
     "log_section",
     "numeric_leaves",
     "require",
@@ -168,23 +170,46 @@ def _safely(loggers: Sequence[LoggerProtocol], what: str, call: str, *args: Any)
             )
 
 
-def log_section(loggers: Sequence[LoggerProtocol], metrics: Mapping[str, Any]) -> None:
+def log_epoch(loggers: Sequence[LoggerProtocol], record: Mapping[str, Any], prefix: str = "") -> int | None:
+    """Send one epoch's numbers to the loggers, with its ``epoch`` as the step.
+
+    Parameters
+    ----------
+    record
+        A history record (``{"epoch": 3, "train_loss": 0.1, ...}``).
+    prefix
+        Put before each name (``<prefix>/train_loss``); empty for the section's own history.
+
+    Returns
+    -------
+    int or None
+        The step, or None for a record without an epoch (nothing is sent).
+    """
+    epoch = _number(record.get("epoch"))
+    if epoch is None:
+        return None
+    values = numeric_leaves({k: v for k, v in record.items() if k != "epoch"}, prefix)
+    if values:
+        _safely(loggers, "log metrics", "log_metrics", int(epoch), values)
+    return int(epoch)
+
+
+def log_section(
+    loggers: Sequence[LoggerProtocol], metrics: Mapping[str, Any], last_live: int | None = None
+) -> None:
     """Send a section's numbers to its loggers: every epoch of each history, then the final numbers.
 
     The records of :data:`HISTORY_KEY` are logged under their own names (``train_loss``),
     those of another history under ``<key>/<name>``; each at its ``epoch`` as the step. The
     final numbers (:func:`final_numbers`) are logged at the last epoch (0 without a history).
+    With ``last_live``, the last epoch already sent by :func:`log_epoch` as training went, the
+    histories are not sent again and the final numbers go at that step.
     """
-    last = 0
-    for key, records in histories(metrics).items():
-        for record in records:
-            step = int(record["epoch"])
-            values = numeric_leaves(
-                {k: v for k, v in record.items() if k != "epoch"}, "" if key == HISTORY_KEY else key
-            )
-            if values:
-                _safely(loggers, "log metrics", "log_metrics", step, values)
-            last = max(last, step)
+    last = last_live or 0
+    if last_live is None:
+        for key, records in histories(metrics).items():
+            for record in records:
+                last = max(last, log_epoch(loggers, record, "" if key == HISTORY_KEY else key) or 0)
     final = final_numbers(metrics)
     if final:
         _safely(loggers, "log metrics", "log_metrics", last, final)
