@@ -11,7 +11,7 @@ from embedlab.config import load_config
 from embedlab.lab.run import run
 
 CONFIG = Path(__file__).resolve().parents[2] / "examples" / "studies" / "study2-triplet.yaml"
-PARTS = ("random-triplets", "batch-hard")
+PARTS = ("random-triplets", "batch-hard", "batch-hard-recipe")
 
 
 def test_the_config_is_the_exercises_training():
@@ -19,16 +19,20 @@ def test_the_config_is_the_exercises_training():
     assert [part.name for part in config.parts] == list(PARTS)
     for part in config.parts:
         assert part.dataset.name == "mnist" and part.dataset.params["val_size"] == 0
-        assert part.backend.name == "seed-cnn" and part.backend.params == {"embedding_dim": 10}
-        assert part.loss.params == {"margin": 0.4, "distance": "squared-euclidean", "reduction": "mean"}
+        assert part.backend.name == "seed-cnn"
         assert {k: part.train[k] for k in ("optimizer", "lr", "batch_size", "epochs")} == {
             "optimizer": "adam", "lr": 0.001, "batch_size": 128, "epochs": 5,
         }
         assert part.study["validation"] == "test" and part.study["projection"] == "tsne"
-    random_part, mined_part = config.parts
+    random_part, mined_part, recipe_part = config.parts
+    for part in (random_part, mined_part):  # the exercise's network and loss
+        assert part.backend.params == {"embedding_dim": 10}
+        assert part.loss.params == {"margin": 0.4, "distance": "squared-euclidean", "reduction": "mean"}
     assert random_part.miner is None
     assert (random_part.train["sampler"], random_part.train["triplets_per_image"]) == ("triplets", 3)
-    assert mined_part.miner.name == "batch-hard"
+    assert mined_part.miner.name == recipe_part.miner.name == "batch-hard"
+    # the third part leaves network and loss to the miner's recipe
+    assert recipe_part.backend.params == {} and recipe_part.loss.params == {}
 
 
 def test_an_mnist_epoch_of_three_random_triplets_per_image_has_1407_steps():
@@ -47,7 +51,7 @@ def report(tmp_path_factory):
 
 def test_each_part_names_its_stand_in_dataset(report):
     result, text = report
-    assert text.count("Dataset: digits — embedded stand-in for mnist") == 2
+    assert text.count("Dataset: digits — embedded stand-in for mnist") == len(PARTS)
     for part in PARTS:
         assert result.metrics[part]["dataset"]["sizes"].keys() == {"train", "test"}
 
@@ -61,7 +65,7 @@ def test_random_triplets_give_three_per_image_in_steps_of_128(report):
     assert f"| steps per epoch | {section['steps per epoch']} |" in text
 
 
-def test_both_parts_record_the_share_of_zero_loss_triplets_per_epoch(report):
+def test_every_part_records_the_share_of_zero_loss_triplets_per_epoch(report):
     result, text = report
     for part in PARTS:
         history = result.metrics[part]["history"]
@@ -83,6 +87,9 @@ def test_the_test_set_validates_and_test_precision_at_1_is_reported(report):
         names = {Path(f).name for f in result.figures[part]}
         assert {f"{part}-embeddings.png", f"{part}-history.png"} <= names  # t-SNE of train and test
     assert result.metrics["random-triplets"]["retrieval (queries vs train)"]["test"]["precision_at_1"] > 0.5
+    recipe = result.metrics["batch-hard-recipe"]["components"]
+    assert recipe["loss"]["params"] == {"distance": "euclidean", "margin": 0.2}
+    assert recipe["model"]["params"] == {"normalize": True}
 
 
 def test_without_the_files_the_run_refuses_before_writing(tmp_path, refusal):
